@@ -1,0 +1,5 @@
+import sys
+
+from zerogo.cli import main
+
+sys.exit(main())
