@@ -112,8 +112,15 @@ def new_board(size: int) -> BoardArrays:
 def copy_board(b: BoardArrays) -> BoardArrays:
     """Return a deep copy of ``b`` (the Zobrist table is shared)."""
     return BoardArrays(
-        b.color.copy(), b.head.copy(), b.next.copy(), b.libs.copy(), b.stones.copy(),
-        b.mark.copy(), b.meta.copy(), b.key.copy(), b.zobrist,
+        b.color.copy(),
+        b.head.copy(),
+        b.next.copy(),
+        b.libs.copy(),
+        b.stones.copy(),
+        b.mark.copy(),
+        b.meta.copy(),
+        b.key.copy(),
+        b.zobrist,
     )
 
 

@@ -250,7 +250,11 @@ def load_position(s: np.ndarray, color: np.ndarray, to_move: int, ko: int) -> No
 
 @njit(cache=True, nogil=True, inline="always")
 def next_random(state: np.uint64) -> np.uint64:
-    """Advance an xorshift64 generator state."""
+    """Advance an xorshift64 generator state.
+
+    The state must be typed uint64 by numba: pass ``np.uint64`` values from Python (a
+    plain int is typed int64, whose right shifts are arithmetic).
+    """
     state ^= state << np.uint64(13)
     state ^= state >> np.uint64(7)
     state ^= state << np.uint64(17)
@@ -518,9 +522,7 @@ def light_playout(
 
 
 @njit(cache=True, nogil=True)
-def run_light_playouts(
-    root: np.ndarray, n_playouts: int, seed: np.uint64
-) -> tuple[int, int, int]:
+def run_light_playouts(root: np.ndarray, n_playouts: int, seed: np.uint64) -> tuple[int, int, int]:
     """Run ``n_playouts`` light playouts from ``root`` (unchanged); for benchmarks.
 
     Returns (playouts where black's area exceeded white's, total moves played,
@@ -542,3 +544,65 @@ def run_light_playouts(
         if score > 0:
             black_wins += 1
     return black_wins, total_moves, total_score
+
+
+@njit(cache=True, nogil=True)
+def add_area_owner(s: np.ndarray, owner_sum: np.ndarray) -> None:
+    """Add each point's Tromp-Taylor owner (+1 black, -1 white) to ``owner_sum``.
+
+    ``owner_sum`` is float64[W*W] indexed by padded point; modifies it only.
+    """
+    w = s[META, X_WIDTH]
+    total = w * w
+    seen = np.zeros(total, dtype=np.uint8)
+    stack = np.empty(total, dtype=np.int64)
+    region = np.empty(total, dtype=np.int64)
+    for p in range(total):
+        cp = s[COLOR, p]
+        if cp == BLACK:
+            owner_sum[p] += 1.0
+        elif cp == WHITE:
+            owner_sum[p] -= 1.0
+        elif cp == EMPTY and seen[p] == 0:
+            seen[p] = 1
+            stack[0] = p
+            top = 1
+            count = 0
+            reach = 0
+            while top > 0:
+                top -= 1
+                q = stack[top]
+                region[count] = q
+                count += 1
+                for d in range(4):
+                    m = q + (-w, -1, 1, w)[d]
+                    cm = s[COLOR, m]
+                    if cm == EMPTY:
+                        if seen[m] == 0:
+                            seen[m] = 1
+                            stack[top] = m
+                            top += 1
+                    elif cm != WALL:
+                        reach |= cm
+            if reach == BLACK or reach == WHITE:
+                value = 1.0 if reach == BLACK else -1.0
+                for k in range(count):
+                    owner_sum[region[k]] += value
+
+
+@njit(cache=True, nogil=True)
+def light_ownership(
+    root: np.ndarray, n_playouts: int, seed: np.uint64, owner_sum: np.ndarray
+) -> None:
+    """Accumulate final owners of ``n_playouts`` light playouts from ``root`` (unchanged).
+
+    Modifies ``owner_sum`` (float64[W*W]): +1 per playout a point ends black, -1 white.
+    """
+    size = root[META, X_SIZE]
+    s = np.empty_like(root)
+    rng = seed | np.uint64(1)
+    no_trace = np.empty(0, dtype=np.int32)
+    for _ in range(n_playouts):
+        s[:] = root
+        _, _, rng = light_playout(s, rng, 3 * size * size, no_trace)
+        add_area_owner(s, owner_sum)

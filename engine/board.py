@@ -292,7 +292,9 @@ class Board:
             text = ""
             for col in range(self.size):
                 stone = grid[row, col]
-                text += seps[col] + (".XO"[stone] if stone != EMPTY else _hoshi(row, col, self.size))
+                text += seps[col] + (
+                    ".XO"[stone] if stone != EMPTY else _hoshi(row, col, self.size)
+                )
             text += seps[self.size]
             lines.append(f"{row + 1:2d}{text}{row + 1}")
         lines.append(header)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import coords
-from engine.board import BLACK, WHITE, WALL
+from engine.board import BLACK, WALL, WHITE
 from engine.game import Game
 from engine.player import Budget, Decision
 
@@ -28,7 +28,9 @@ class RandomPlayer:
         """Return a random legal, non-eye-filling move of ``color`` (pass if none)."""
         board = game.board
         legal = board.legal_mask(color)
-        candidates = [a for a in np.flatnonzero(legal[:-1]) if not _is_own_eye(board, int(a), color)]
+        candidates = [
+            a for a in np.flatnonzero(legal[:-1]) if not _is_own_eye(board, int(a), color)
+        ]
         if not candidates:
             return Decision(coords.pass_action(game.size))
         return Decision(int(self._rng.choice(candidates)))

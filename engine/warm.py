@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from engine import _playout_kernels as P
+from engine import _policy_kernels as PK
 from engine.board import Board
+from engine.features import FeatureConfig, batch_features, features, features_from_moves
 from engine.game import Game
+from engine.player import Budget
 
 
 def warm_all() -> None:
@@ -20,3 +23,14 @@ def warm_all() -> None:
         Board(size).copy().play(size * size)
     s = P.new_state(9)
     P.run_light_playouts(s, 2, np.uint64(1))
+    PK.run_heavy_playouts(s, 2, np.uint64(1), PK.make_pattern_table(), np.array([0.9, 0.95, 0.9]))
+    all_planes = FeatureConfig(extra=("liberties", "ko", "legal", "ones"))
+    features(Game(9), all_planes)
+    features_from_moves(9, [0, 81, 1])
+    batch_features([Game(9)])
+    from engine.mcts import MCTSConfig, MCTSPlayer
+    from engine.scoring import final_position
+
+    game = Game(9)
+    MCTSPlayer(MCTSConfig(threads=1, seed=1, capacity=10_000), Budget(playouts=64)).genmove(game, 1)
+    final_position(game, playouts=8)

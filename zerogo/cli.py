@@ -1,7 +1,8 @@
 """The ``zerogo`` command: one entry point, one subcommand per module.
 
-Each subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)`` and
-``run(args) -> int`` (the exit status).
+Each subcommand module exposes ``HELP`` (one line), optionally ``DESCRIPTION``,
+``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).  Only the
+module of the command being run is imported, so start-up stays fast.
 """
 
 from __future__ import annotations
@@ -12,27 +13,31 @@ import sys
 
 from zerogo import __version__
 
+# name -> (module, one-line help shown by `zerogo --help`)
 SUBCOMMANDS = {
-    "play": "zerogo.play",
-    "gtp": "zerogo.gtp",
-    "match": "zerogo.match",
-    "bench": "zerogo.bench",
+    "play": ("zerogo.play", "play a game against the engine"),
+    "gtp": ("zerogo.gtp", "run the engine over GTP (Sabaki, GoGui, match runners)"),
+    "match": ("zerogo.match", "play two GTP engines against each other and report strength"),
+    "bench": ("zerogo.bench", "measure engine speed (playouts/s, ...)"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the parser of ``zerogo`` with every subcommand registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the parser of ``zerogo``; the arguments of ``command`` are filled in."""
     parser = argparse.ArgumentParser(
         prog="zerogo",
         description="zerogo: a Go engine that learns by self-play. Run 'zerogo COMMAND --help'.",
     )
     parser.add_argument("--version", action="version", version=f"zerogo {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module_name in SUBCOMMANDS.items():
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        if name != command:
+            sub.add_parser(name, help=help_text)
+            continue
         module = importlib.import_module(module_name)
         child = sub.add_parser(
             name,
-            help=module.HELP,
+            help=help_text,
             description=getattr(module, "DESCRIPTION", module.HELP),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -43,11 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``zerogo`` with ``argv`` (default: the process arguments); return the exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     if getattr(args, "_module", None) is None:
         parser.print_help()
-        return 2
+        return 0 if not argv or "-h" in argv or "--help" in argv else 2
     try:
         return int(args._module.run(args) or 0)
     except KeyboardInterrupt:

@@ -41,7 +41,9 @@ def add_player_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the player flags shared by every command that plays."""
     group = parser.add_argument_group("player")
     group.add_argument(
-        "--player", default=DEFAULT_PLAYER, choices=sorted(REGISTRY),
+        "--player",
+        default=DEFAULT_PLAYER,
+        choices=sorted(REGISTRY),
         help=f"which player (default: {DEFAULT_PLAYER}, the strongest available)",
     )
     group.add_argument("--playouts", type=int, default=None, help="simulations per move")
@@ -50,7 +52,9 @@ def add_player_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--weights", default=None, help="network checkpoint (network players)")
     group.add_argument("--threads", type=int, default=2, help="search threads (default 2)")
     group.add_argument(
-        "--resign-threshold", type=float, default=0.1,
+        "--resign-threshold",
+        type=float,
+        default=0.1,
         help="resign when the estimated win rate falls below this (0 disables; default 0.1)",
     )
     group.add_argument("--seed", type=int, default=None, help="random seed")

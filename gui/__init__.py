@@ -1,0 +1,1 @@
+"""Playing surfaces for people: the terminal game (and, later, the pygame window)."""
