@@ -240,8 +240,11 @@ class Board:
         self._remember(self.arrays.key[0])
         return captured
 
-    def place_stones(self, actions: list[int], color: int) -> None:
+    def place_stones(self, actions: list[int], color: int, remember: bool = True) -> None:
         """Put setup stones (handicap, SGF AB/AW) on empty points; no captures.
+
+        With ``remember`` False the resulting position is not added to the superko
+        history (for a setup made of several calls, only the last should be).
 
         Raises:
             IllegalMoveError: if a point is occupied or off the board, or a setup
@@ -261,7 +264,8 @@ class Board:
             self.arrays.meta[K.M_TO_MOVE] = to_move
             self.arrays.meta[K.M_MOVES] -= 1
         self.arrays.meta[K.M_KO] = -1
-        self._remember(self.arrays.key[0])
+        if remember:
+            self._remember(self.arrays.key[0])
 
     # -- scoring ----------------------------------------------------------------
     def tromp_taylor_owner(self) -> np.ndarray:

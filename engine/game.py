@@ -154,7 +154,7 @@ class Game:
         Raises:
             IllegalMoveError: for an occupied, off-board or liberty-less point.
         """
-        self.board.place_stones(list(black), BLACK)
+        self.board.place_stones(list(black), BLACK, remember=False)
         self.board.place_stones(list(white), WHITE)
         self.board.to_move = to_move
         self.setup_black += list(black)

@@ -129,23 +129,26 @@ def _area_owner(stones: np.ndarray) -> np.ndarray:
 
 
 def _seki_stones(stones: np.ndarray, owner: np.ndarray) -> list[int]:
-    """Return live stones next to a dame point that is bordered by both colours,
-    whose chain owns no eye of its own: stones living in seki."""
+    """Return live stones in seki: chains with a liberty on a small dame region (at
+    most 2 points, bordered by both colours), with at most one small eye of their own
+    and at most 3 liberties in all, as in the usual mutual-life shapes."""
     size = stones.shape[0]
-    result: list[int] = []
+    regions = _chain_labels(np.where(stones == EMPTY, 1, 0).astype(np.int8))
+    region_size = np.bincount(regions[regions >= 0].reshape(-1)) if np.any(regions >= 0) else []
     labels = _chain_labels(stones)
+    result: list[int] = []
     for label in np.unique(labels[labels >= 0]):
         points = np.argwhere(labels == label)
-        shares = False
-        owns_eye = False
+        color = stones[points[0][0], points[0][1]]
+        liberties: set[tuple[int, int]] = set()
         for row, col in points:
             for r, c in ((row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)):
                 if 0 <= r < size and 0 <= c < size and stones[r, c] == EMPTY:
-                    if owner[r, c] == EMPTY:
-                        shares = True
-                    elif owner[r, c] == stones[row, col]:
-                        owns_eye = True
-        if shares and not owns_eye:
+                    liberties.add((r, c))
+        shared = [p for p in liberties if owner[p] == EMPTY and region_size[regions[p]] <= 2]
+        eyes = {regions[p] for p in liberties if owner[p] == color}
+        small_eyes = all(region_size[e] <= 2 for e in eyes)
+        if shared and len(eyes) <= 1 and small_eyes and len(liberties) <= 3:
             result.extend(int(r * size + c) for r, c in points)
     return sorted(result)
 
