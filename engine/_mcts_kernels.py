@@ -184,7 +184,7 @@ def simulate(
     root_last: int,
     root_allowed: np.ndarray,
     s: np.ndarray,
-    rng: np.uint64,
+    rng_in: np.uint64,
     params: np.ndarray,
     policy: np.ndarray,
     prior: np.ndarray,
@@ -200,6 +200,7 @@ def simulate(
     ``root_state`` (unchanged) is the playout board at the root with its AMAF row
     zeroed; ``s`` is scratch of the same shape.  Modifies the tree and ``s``.
     """
+    rng = np.uint64(rng_in)  # a Python int arrives typed int64
     s[:] = root_state
     root = tmeta[T_ROOT]
     to_move = s[META, X_TO_MOVE]

@@ -353,7 +353,7 @@ def score_area(s: np.ndarray) -> int:
 
 @njit(cache=True, nogil=True)
 def light_playout(
-    s: np.ndarray, rng: np.uint64, max_moves: int, trace: np.ndarray
+    s: np.ndarray, rng_in: np.uint64, max_moves: int, trace: np.ndarray
 ) -> tuple[int, int, np.uint64]:
     """Play uniformly random legal moves that do not fill the mover's own eye.
 
@@ -368,6 +368,7 @@ def light_playout(
     Modifies ``s``.  Returns (black area minus white area, moves played, generator
     state).
     """
+    rng = np.uint64(rng_in)  # a Python int arrives typed int64
     w = np.int64(s[META, X_WIDTH])
     record = trace.shape[0] > 0
     ne = np.int64(s[META, X_NEMPTY])
@@ -531,7 +532,7 @@ def run_light_playouts(root: np.ndarray, n_playouts: int, seed: np.uint64) -> tu
     size = root[META, X_SIZE]
     max_moves = 3 * size * size
     s = np.empty_like(root)
-    rng = seed | np.uint64(1)
+    rng = np.uint64(seed) | np.uint64(1)
     black_wins = 0
     total_moves = 0
     total_score = 0
@@ -600,7 +601,7 @@ def light_ownership(
     """
     size = root[META, X_SIZE]
     s = np.empty_like(root)
-    rng = seed | np.uint64(1)
+    rng = np.uint64(seed) | np.uint64(1)
     no_trace = np.empty(0, dtype=np.int32)
     for _ in range(n_playouts):
         s[:] = root

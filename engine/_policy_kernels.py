@@ -44,6 +44,7 @@ from engine._playout_kernels import (
     X_SIZE,
     X_TO_MOVE,
     X_WIDTH,
+    add_area_owner,
     next_random,
     pass_fast,
     play_fast,
@@ -319,13 +320,14 @@ def pattern_moves(s: np.ndarray, c: int, last: int, table: np.ndarray, out: np.n
 
 @njit(cache=True, nogil=True)
 def random_policy_move(
-    s: np.ndarray, c: int, rng: np.uint64, reject_self_atari: float
+    s: np.ndarray, c: int, rng_in: np.uint64, reject_self_atari: float
 ) -> tuple[int, np.uint64]:
     """Pick a random legal move of ``c`` that does not fill its own true eye,
     rejecting self-atari with probability ``reject_self_atari``.
 
     Reorders the empty list (modifies ``s``).  Returns (point or PASS, rng state).
     """
+    rng = np.uint64(rng_in)  # a Python int arrives typed int64
     n_cand = s[META, X_NEMPTY]
     threshold = np.uint64(reject_self_atari * 4294967296.0)
     while n_cand > 0:
@@ -353,7 +355,7 @@ def policy_move(
     s: np.ndarray,
     c: int,
     last: int,
-    rng: np.uint64,
+    rng_in: np.uint64,
     table: np.ndarray,
     params: np.ndarray,
     scratch: np.ndarray,
@@ -364,6 +366,7 @@ def policy_move(
     pattern moves, and of rejecting a random self-atari.  ``scratch`` is int64[>=64].
     Returns (point or PASS, rng state).
     """
+    rng = np.uint64(rng_in)  # a Python int arrives typed int64
     if last >= 0:
         rng = next_random(rng)
         if (rng & np.uint64(0xFFFFFF)) < np.uint64(params[0] * 16777216.0):
@@ -386,7 +389,7 @@ def policy_move(
 def heavy_playout(
     s: np.ndarray,
     last: int,
-    rng: np.uint64,
+    rng_in: np.uint64,
     max_moves: int,
     table: np.ndarray,
     params: np.ndarray,
@@ -398,6 +401,7 @@ def heavy_playout(
     marked keep their mark).  Modifies ``s``.  Returns (black area minus white area,
     rng state).
     """
+    rng = np.uint64(rng_in)  # a Python int arrives typed int64
     moves = 0
     while s[META, X_PASSES] < 2 and moves < max_moves:
         c = s[META, X_TO_MOVE]
@@ -522,7 +526,7 @@ def run_heavy_playouts(
     size = root[META, X_SIZE]
     s = np.empty_like(root)
     scratch = np.empty(512, dtype=np.int64)
-    rng = seed | np.uint64(1)
+    rng = np.uint64(seed) | np.uint64(1)
     black_wins = 0
     total_moves = 0
     total_score = 0
@@ -535,3 +539,26 @@ def run_heavy_playouts(
         if score > 0:
             black_wins += 1
     return black_wins, total_moves, total_score
+
+
+@njit(cache=True, nogil=True)
+def heavy_ownership(
+    root: np.ndarray,
+    n_playouts: int,
+    seed: np.uint64,
+    table: np.ndarray,
+    params: np.ndarray,
+    owner_sum: np.ndarray,
+) -> None:
+    """Accumulate final owners of ``n_playouts`` heavy playouts from ``root`` (unchanged).
+
+    Modifies ``owner_sum`` (float64[W*W]): +1 per playout a point ends black, -1 white.
+    """
+    size = root[META, X_SIZE]
+    s = np.empty_like(root)
+    scratch = np.empty(512, dtype=np.int64)
+    rng = np.uint64(seed) | np.uint64(1)
+    for _ in range(n_playouts):
+        s[:] = root
+        _, rng = heavy_playout(s, PASS, rng, 3 * size * size, table, params, scratch)
+        add_area_owner(s, owner_sum)

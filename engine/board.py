@@ -243,27 +243,32 @@ class Board:
     def place_stones(self, actions: list[int], color: int, remember: bool = True) -> None:
         """Put setup stones (handicap, SGF AB/AW) on empty points; no captures.
 
-        With ``remember`` False the resulting position is not added to the superko
-        history (for a setup made of several calls, only the last should be).
+        All or nothing: if any stone is refused the board is left unchanged.  With
+        ``remember`` False the resulting position is not added to the superko history
+        (for a setup made of several calls, only the last should be).
 
         Raises:
-            IllegalMoveError: if a point is occupied or off the board, or a setup
-                stone would be left without liberty.
+            IllegalMoveError: if a point is off the board, occupied or repeated, or a
+                setup stone would capture or be left without liberty.
         """
+        trial = K.copy_board(self.arrays)
+        to_move = self.to_move
+        n = self.size * self.size
         for action in actions:
-            if not 0 <= action < self.size * self.size:
+            if not 0 <= action < n:
                 raise IllegalMoveError("off-board", f"setup point {action} is off the board")
-            if self.get(action) != EMPTY:
-                where = coords.to_gtp(action, self.size)
+            where = coords.to_gtp(action, self.size)
+            p = self._padded(action)
+            if trial.color[p] != EMPTY:
                 raise IllegalMoveError("occupied", f"setup point {where} is occupied")
-            to_move = self.to_move
-            if K.is_suicide(self.arrays, self._padded(action), color):
-                where = coords.to_gtp(action, self.size)
+            if K.is_suicide(trial, p, color):
                 raise IllegalMoveError("suicide", f"setup stone {where} would have no liberty")
-            K.play_stone(self.arrays, self._padded(action), color)
-            self.arrays.meta[K.M_TO_MOVE] = to_move
-            self.arrays.meta[K.M_MOVES] -= 1
-        self.arrays.meta[K.M_KO] = -1
+            if K.play_stone(trial, p, color) > 0:
+                raise IllegalMoveError("capture", f"setup stone {where} would capture stones")
+            trial.meta[K.M_MOVES] -= 1
+        trial.meta[K.M_TO_MOVE] = to_move
+        trial.meta[K.M_KO] = -1
+        self.arrays = trial
         if remember:
             self._remember(self.arrays.key[0])
 

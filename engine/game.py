@@ -154,8 +154,13 @@ class Game:
         Raises:
             IllegalMoveError: for an occupied, off-board or liberty-less point.
         """
-        self.board.place_stones(list(black), BLACK, remember=False)
-        self.board.place_stones(list(white), WHITE)
+        before = self.board.copy()
+        try:
+            self.board.place_stones(list(black), BLACK, remember=False)
+            self.board.place_stones(list(white), WHITE)
+        except IllegalMoveError:
+            self.board = before
+            raise
         self.board.to_move = to_move
         self.setup_black += list(black)
         self.setup_white += list(white)
