@@ -351,7 +351,7 @@ def score_area(s: np.ndarray) -> int:
     return score
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def light_playout(
     s: np.ndarray, rng_in: np.uint64, max_moves: int, trace: np.ndarray
 ) -> tuple[int, int, np.uint64]:

@@ -9,6 +9,8 @@
 #   GNUGO_ENGINE    second engine    (default: /usr/games/gnugo --mode gtp --level 10 --chinese-rules)
 #   GAMES SIZE KOMI TIME             (defaults: 100 9 7.5 1)
 #   RESULTS_DIR                      (default: results/); EXTRA_ARGS: more flags for zerogo match
+# GNU Go plays by level, not by clock: it is held only to the hang guard (--untimed-engine2),
+# zerogo to TIME seconds per move (forfeit beyond max(2*TIME, TIME+1)).
 # The JSON report is saved as $RESULTS_DIR/match_gnugo_<timestamp>.json (SGF files next to
 # it in a folder of the same name) and printed.
 set -euo pipefail
@@ -39,7 +41,7 @@ out="$RESULTS_DIR/match_gnugo_$stamp.json"
     --engine2 "$GNUGO_ENGINE" \
     -n "$GAMES" --size "$SIZE" --komi "$KOMI" --time "$TIME" \
     --sgf-dir "$RESULTS_DIR/match_gnugo_$stamp" \
-    --json $EXTRA_ARGS > "$out"
+    --untimed-engine2 --json $EXTRA_ARGS > "$out"
 
 echo "results: $out" >&2
 cat "$out"

@@ -145,6 +145,8 @@ class MatchConfig:
             start-up costs such as JIT compilation do not count as a timeout).
         send_time_settings: tell engines ``time_settings 0 S 1`` (S seconds per move).
         scoring_playouts: playouts of the dead-stone estimate.
+        untimed_engine2: hold engine2 only to the hang guard, not to ``seconds``
+            (for reference engines without time control, such as GNU Go by level).
     """
 
     engine1: str
@@ -161,6 +163,7 @@ class MatchConfig:
     warmup: bool = True
     send_time_settings: bool = False
     scoring_playouts: int = DEFAULT_PLAYOUTS
+    untimed_engine2: bool = False
 
     def __post_init__(self) -> None:
         if not self.engine1.strip() or not self.engine2.strip():
@@ -587,6 +590,8 @@ class Match:
             Forfeit: for a crash, a timeout, an error answer or an unparsable answer.
         """
         limit = self.config.move_timeout
+        if self.config.untimed_engine2 and engine.label == "engine2":
+            limit = HANG_GUARD
         start = time.monotonic()
         try:
             answer = _call(engine, f"genmove {_gtp_color(color)}", limit)
@@ -838,6 +843,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              f"(default: no limit except a {HANG_GUARD:g} s hang guard)",
     )
     parser.add_argument(
+        "--untimed-engine2", action="store_true",
+        help="do not hold engine2 to --time (a reference engine without time control, "
+             "such as GNU Go at a fixed level, is only held to the hang guard)",
+    )
+    parser.add_argument(
         "--referee", default=None, metavar="CMD",
         help="command line of a GTP engine (e.g. GNU Go) whose final_score decides games "
              "ended by passes; zerogo's own score is kept and disagreements are counted",
@@ -904,6 +914,7 @@ def config_from_args(args: argparse.Namespace) -> MatchConfig:
         opening_moves=args.opening_moves,
         warmup=args.warmup,
         send_time_settings=args.send_time_settings,
+        untimed_engine2=args.untimed_engine2,
         scoring_playouts=args.scoring_playouts,
     )
 

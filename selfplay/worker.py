@@ -1,0 +1,328 @@
+"""The self-play worker: a network in, finished games out (as shards).
+
+One worker plays ``slots`` games at once against itself with the batched PUCT search
+of ``engine.puct`` (each network call evaluates leaves of all its games), and writes
+every ``games_per_shard`` finished games as one shard (``selfplay.shards``).  It needs
+nothing but an ``Evaluator`` and a folder, so it can run in a process of its own, or
+later as a Ray actor.
+
+AlphaGo Zero's recipe, with its knobs:
+
+* the first ``random_moves`` plies are sampled in proportion to the root visit counts
+  (temperature 1), the rest take the most visited move;
+* Dirichlet noise on the root priors of every full search;
+* resignation below ``resign_threshold`` (win rate of the root value), disabled in a
+  ``no_resign_fraction`` of the games; on those the false-positive rate (the side that
+  would have resigned went on to win) is measured so the threshold can be calibrated;
+* playout cap randomisation (KataGo, optional): a move gets the full search with
+  probability ``full_search_prob``, otherwise a cheap ``fast_visits`` search that is
+  neither noised nor used as a policy target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.board import BLACK, WHITE
+from engine.evaluator import Evaluator
+from engine.game import Game
+from engine.puct import PUCTConfig, SearchForest
+from engine.scoring import final_position
+from selfplay.shards import GameRecord, write_shard
+
+
+@dataclass(frozen=True)
+class SelfPlayConfig:
+    """Settings of self-play.
+
+    Attributes:
+        size: board size.
+        komi: komi.
+        slots: games played at once by one worker.
+        visits: root visits of a full search (reused visits count).
+        random_moves: plies sampled with temperature 1 at the start of each game.
+        resign_threshold: resign when the root win rate is below this (0: never).
+        no_resign_fraction: fraction of games played out without resignation.
+        resign_after: no resignation before this many plies.
+        max_moves: plies after which a game is stopped and scored (None: 2 N^2).
+        full_search_prob: probability of a full search (1.0: no playout cap
+            randomisation).
+        fast_visits: visits of a cheap search.
+        games_per_shard: finished games per shard file.
+        scoring_playouts: playouts of the dead-stone estimate at the end of a game.
+        search: PUCT settings.
+    """
+
+    size: int = 9
+    komi: float = 7.5
+    slots: int = 32
+    visits: int = 100
+    random_moves: int = 30
+    resign_threshold: float = 0.05
+    no_resign_fraction: float = 0.1
+    resign_after: int = 20
+    max_moves: int | None = None
+    full_search_prob: float = 1.0
+    fast_visits: int = 20
+    games_per_shard: int = 32
+    scoring_playouts: int = 400
+    search: PUCTConfig = field(default_factory=lambda: PUCTConfig(capacity=50_000))
+
+    def __post_init__(self) -> None:
+        if self.slots < 1 or self.visits < 1 or self.games_per_shard < 1:
+            raise ValueError("slots, visits and games_per_shard must be positive")
+        if not 0.0 <= self.full_search_prob <= 1.0:
+            raise ValueError("full_search_prob must be a probability")
+        if not 0.0 <= self.no_resign_fraction <= 1.0:
+            raise ValueError("no_resign_fraction must be a probability")
+        if self.random_moves < 0:
+            raise ValueError("random_moves must be non-negative")
+
+    @property
+    def move_cap(self) -> int:
+        return self.max_moves if self.max_moves is not None else 2 * self.size * self.size
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class ResignStats:
+    """Resignation calibration on the games where resignation was disabled.
+
+    ``would_resign`` counts no-resign games in which some side fell below the
+    threshold; ``false_positives`` those in which that side still won.
+    """
+
+    no_resign_games: int = 0
+    would_resign: int = 0
+    false_positives: int = 0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return self.false_positives / self.would_resign if self.would_resign else 0.0
+
+
+@dataclass
+class _Slot:
+    game: Game
+    game_id: int
+    no_resign: bool
+    full_search: bool = True
+    policies: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    targets: list[bool] = field(default_factory=list)
+    root_values: list[float] = field(default_factory=list)
+    would_resign: int = 0  # colour that fell below the threshold first (no-resign games)
+
+
+class SelfPlayWorker:
+    """Plays ``config.slots`` games at once and writes shards into ``out_dir``.
+
+    Args:
+        evaluator: the network that plays.
+        config: self-play settings.
+        out_dir: folder for the shards.
+        worker_id: distinguishes the shard names of concurrent workers.
+        seed: random seed.
+    """
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        config: SelfPlayConfig,
+        out_dir: str | os.PathLike[str],
+        worker_id: int = 0,
+        seed: int | None = None,
+    ) -> None:
+        self.evaluator = evaluator
+        self.config = config
+        self.out_dir = Path(out_dir)
+        self.worker_id = worker_id
+        self.rng = np.random.default_rng(seed)
+        self.forest = SearchForest(
+            config.slots,
+            config.size,
+            evaluator,
+            config.search,
+            config.komi,
+            seed=int(self.rng.integers(2**31)),
+        )
+        self.pending: list[GameRecord] = []
+        self.finished_games = 0
+        self.positions = 0
+        self.shards_written: list[Path] = []
+        self.resign = ResignStats()
+        self.slots = [self._new_slot(g) for g in range(config.slots)]
+
+    # -- games ------------------------------------------------------------------
+    def _new_slot(self, g: int) -> _Slot:
+        game = Game(self.config.size, self.config.komi)
+        slot = _Slot(
+            game=game,
+            game_id=int(self.rng.integers(1, 2**62)),
+            no_resign=bool(self.rng.random() < self.config.no_resign_fraction),
+        )
+        self.forest.set_position(g, game)
+        self._start_move(g, slot)
+        return slot
+
+    def _start_move(self, g: int, slot: _Slot) -> None:
+        slot.full_search = bool(self.rng.random() < self.config.full_search_prob)
+        if slot.full_search:
+            self.forest.request_noise(g)
+
+    def _target(self, slot: _Slot) -> float:
+        return float(self.config.visits if slot.full_search else self.config.fast_visits)
+
+    def run(self, games: int | None = None, seconds: float | None = None, stop=None) -> int:  # type: ignore[no-untyped-def]
+        """Play until ``games`` more games finish, ``seconds`` pass or ``stop()`` is true.
+
+        Finished games are written in shards of ``games_per_shard``; the remainder is
+        written at the end.  Games still in flight are dropped.  Returns the number of
+        games finished.
+        """
+        start_games = self.finished_games
+        deadline = None if seconds is None else time.monotonic() + seconds
+        slots = self.config.slots
+        active = np.ones(slots, dtype=bool)
+        while True:
+            if games is not None and self.finished_games - start_games >= games:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            if stop is not None and stop():
+                break
+            targets = np.array([self._target(s) for s in self.slots])
+            visits = self.forest.root_visits()
+            ready = visits >= targets
+            for g in np.flatnonzero(ready):
+                self._move(int(g))
+            visits = self.forest.root_visits()
+            need = np.maximum(targets - visits, 0)
+            per_game = np.clip(need, 0, self.config.search.leaves_per_step).astype(np.int64)
+            active = per_game > 0
+            if active.any():
+                self.forest.step(active, per_game)
+        self.flush()
+        return self.finished_games - start_games
+
+    def _move(self, g: int) -> None:
+        slot = self.slots[g]
+        game = slot.game
+        stats = self.forest.root_stats(g)
+        ply = len(game.moves)
+        if len(stats.actions) == 0:
+            action = game.pass_action
+            policy = (np.array([action], dtype=np.int16), np.array([1.0], dtype=np.float32))
+        else:
+            visits = stats.visits
+            probs = (
+                visits / visits.sum() if visits.sum() > 0 else np.full(len(visits), 1 / len(visits))
+            )
+            keep = probs > 0
+            policy = (stats.actions[keep].astype(np.int16), probs[keep].astype(np.float32))
+            if ply < self.config.random_moves:
+                action = int(self.rng.choice(stats.actions, p=probs))
+            else:
+                action = stats.best()
+            if not game.board.is_legal(action):
+                action = game.pass_action
+        winrate = (stats.value + 1.0) / 2.0
+        color = game.to_move
+        if self._resigns(slot, winrate, ply, color):
+            self._finish(g, resigned_by=color)
+            return
+        slot.policies.append(policy)
+        slot.targets.append(slot.full_search)
+        slot.root_values.append(float(stats.value))
+        game.play(action)
+        if game.is_over or len(game.moves) >= self.config.move_cap:
+            self._finish(g)
+            return
+        self.forest.play(g, game)
+        self._start_move(g, slot)
+
+    def _resigns(self, slot: _Slot, winrate: float, ply: int, color: int) -> bool:
+        threshold = self.config.resign_threshold
+        if threshold <= 0 or ply < self.config.resign_after or winrate >= threshold:
+            return False
+        if slot.no_resign:
+            if slot.would_resign == 0:
+                slot.would_resign = color
+            return False
+        return True
+
+    def _finish(self, g: int, resigned_by: int = 0) -> None:
+        slot = self.slots[g]
+        game = slot.game
+        if resigned_by:
+            winner = WHITE if resigned_by == BLACK else BLACK
+            result = 1.0 if winner == BLACK else -1.0
+            score = float("nan")
+            ownership = None
+        else:
+            final = final_position(game, playouts=self.config.scoring_playouts, seed=g)
+            score = final.score
+            result = float(np.sign(score))
+            winner = BLACK if result > 0 else WHITE if result < 0 else 0
+            ownership = np.where(final.owner == BLACK, 1, np.where(final.owner == WHITE, -1, 0))
+            ownership = ownership.astype(np.int8).reshape(-1)
+        if slot.no_resign:
+            self.resign.no_resign_games += 1
+            if slot.would_resign:
+                self.resign.would_resign += 1
+                if slot.would_resign == winner:
+                    self.resign.false_positives += 1
+        record = GameRecord(
+            game_id=slot.game_id,
+            size=self.config.size,
+            komi=self.config.komi,
+            network=self.evaluator.name,
+            moves=[m.action for m in game.moves],
+            policies=slot.policies,
+            policy_target=slot.targets,
+            root_values=slot.root_values,
+            result=result,
+            score=score,
+            resigned=bool(resigned_by),
+            no_resign=slot.no_resign,
+            ownership=ownership,
+        )
+        self.pending.append(record)
+        self.finished_games += 1
+        self.positions += len(record.moves)
+        if len(self.pending) >= self.config.games_per_shard:
+            self.flush()
+        self.slots[g] = self._new_slot(g)
+
+    def flush(self) -> Path | None:
+        """Write the finished games not yet written as one shard; return its path."""
+        if not self.pending:
+            return None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = f"shard-{stamp}-w{self.worker_id:02d}-{self.rng.integers(16**6):06x}.npz"
+        path = write_shard(self.out_dir / name, self.pending)
+        self.shards_written.append(path)
+        self._log_lineage(path, self.pending)
+        self.pending = []
+        return path
+
+    def _log_lineage(self, path: Path, games: list[GameRecord]) -> None:
+        entry = {
+            "shard": path.name,
+            "networks": sorted({g.network for g in games}),
+            "games": len(games),
+            "positions": int(sum(len(g.moves) for g in games)),
+            "worker": self.worker_id,
+            "time": time.time(),
+        }
+        with open(self.out_dir / "lineage.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
