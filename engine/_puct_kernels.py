@@ -21,8 +21,10 @@ Arrays (G games, capacity C nodes per game, W = N + 2, T history planes):
 
     links   int32 (G, 3, C)    MOVE (padded point, PASS = -1), FIRST child (-1 leaf),
                                COUNT of children (PENDING = -1 while being evaluated)
-    stats   float32 (G, 4, C)  VISITS, VALUE (sum, from the view of the player who
-                               moved into the node), PRIOR, VLOSS (in flight)
+    stats   float32 (G, 5, C)  VISITS, VALUE (sum, from the view of the player who
+                               moved into the node), PRIOR, VLOSS (in flight),
+                               NET_VALUE (the network's value of the node, side to
+                               move's view, once expanded)
     tmeta   int64 (G, 3)       nodes used, capacity, root node
     roots   int64 (G, ROWS, W*W)  playout-board state at each root
     hist    int8 (G, T, W*W)   the root position and the T-1 before it, newest first
@@ -64,6 +66,8 @@ VISITS = 0
 VALUE = 1
 PRIOR = 2
 VLOSS = 3
+NET_VALUE = 4
+STAT_ROWS = 5
 
 T_USED = 0
 T_CAPACITY = 1
@@ -89,7 +93,7 @@ def reset_tree(links: np.ndarray, stats: np.ndarray, tmeta: np.ndarray, g: int) 
     links[g, MOVE, 0] = PASS
     links[g, FIRST, 0] = -1
     links[g, COUNT, 0] = 0
-    for k in range(4):
+    for k in range(STAT_ROWS):
         stats[g, k, 0] = 0.0
 
 
@@ -121,6 +125,31 @@ def _select_child(
         if score > best_score:
             best_score = score
             best = child
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _select_candidate(
+    links: np.ndarray, stats: np.ndarray, g: int, node: int, mask: np.ndarray, rank: np.ndarray
+) -> int:
+    """Sequential halving at the root: among the children whose offset is in ``mask``,
+    return the one with the fewest visits (in flight included), ties to the higher
+    ``rank`` (Gumbel + logit)."""
+    first = links[g, FIRST, node]
+    best = -1
+    best_n = 1e30
+    best_rank = -1e30
+    for j in range(links[g, COUNT, node]):
+        if mask[j] == 0:
+            continue
+        child = first + j
+        n = stats[g, VISITS, child] + stats[g, VLOSS, child]
+        if n < best_n or (n == best_n and rank[j] > best_rank):
+            best = child
+            best_n = n
+            best_rank = rank[j]
+    if best < 0:
+        return first
     return best
 
 
@@ -169,6 +198,9 @@ def select_leaves(
     leaf_moves: np.ndarray,
     leaf_count: np.ndarray,
     stat_out: np.ndarray,
+    gumbel: np.ndarray,
+    root_mask: np.ndarray,
+    root_rank: np.ndarray,
 ) -> int:
     """Descend simulations and collect the leaves that need the network.
 
@@ -181,8 +213,10 @@ def select_leaves(
 
     ``allowed`` (uint8 (G, W*W)) masks root moves (positional superko); ``layout``
     is the feature layout of ``engine.features``.  ``stat_out`` (int64 (3,)) counts
-    leaves, terminal backups and abandoned descents.  Modifies the trees.  Returns
-    the number of leaves written.
+    leaves, terminal backups and abandoned descents.  For games with ``gumbel[g]``
+    the root child is chosen by sequential halving among the children marked in
+    ``root_mask[g]`` (uint8, by child offset; see ``_select_candidate``).  Modifies
+    the trees.  Returns the number of leaves written.
     """
     n_games = links.shape[0]
     size = roots[0, META, X_SIZE]
@@ -214,8 +248,11 @@ def select_leaves(
                     break
                 if links[g, FIRST, node] < 0:
                     break
-                fpu = params[P_ROOT_FPU] if node == root else params[P_FPU]
-                child = _select_child(links, stats, g, node, params, fpu)
+                if node == root and gumbel[g]:
+                    child = _select_candidate(links, stats, g, node, root_mask[g], root_rank[g])
+                else:
+                    fpu = params[P_ROOT_FPU] if node == root else params[P_FPU]
+                    child = _select_child(links, stats, g, node, params, fpu)
                 move = links[g, MOVE, child]
                 if move == PASS:
                     pass_fast(s)
@@ -370,12 +407,14 @@ def expand_and_backup(
                 stats[g, VALUE, child] = 0.0
                 stats[g, PRIOR, child] = e
                 stats[g, VLOSS, child] = 0.0
+                stats[g, NET_VALUE, child] = 0.0
                 total += e
             for j in range(count):
                 stats[g, PRIOR, first + j] /= total
             tmeta[g, T_USED] = first + count
             links[g, FIRST, node] = first
             links[g, COUNT, node] = count
+            stats[g, NET_VALUE, node] = values[b]
         else:
             links[g, COUNT, node] = 0
             full += 1
@@ -410,9 +449,9 @@ def add_root_noise(
 def root_children(
     links: np.ndarray, stats: np.ndarray, tmeta: np.ndarray, g: int, out: np.ndarray
 ) -> int:
-    """Write (move, visits, value sum, prior) of game ``g``'s root children into
-    ``out`` (float64 (n, 4)); value sums are from the root player's view.  Returns the
-    number of children (0 if the root is not expanded)."""
+    """Write (move, visits, value sum, prior, in flight) of game ``g``'s root
+    children into ``out`` (float64 (n, 5)); value sums are from the root player's view.
+    Returns the number of children (0 if the root is not expanded)."""
     root = tmeta[g, T_ROOT]
     first = links[g, FIRST, root]
     count = links[g, COUNT, root]
@@ -424,6 +463,7 @@ def root_children(
         out[j, 1] = stats[g, VISITS, child]
         out[j, 2] = stats[g, VALUE, child]
         out[j, 3] = stats[g, PRIOR, child]
+        out[j, 4] = stats[g, VLOSS, child]
     return count
 
 

@@ -85,6 +85,8 @@ class RootStats:
         priors: their (possibly noised) priors.
         value: the root's mean value for the root player.
         visits_total: visits of the root.
+        net_value: the network's value of the root position (root player's view).
+        in_flight: simulations still pending below each child.
     """
 
     actions: np.ndarray
@@ -93,6 +95,8 @@ class RootStats:
     priors: np.ndarray
     value: float
     visits_total: int
+    net_value: float = 0.0
+    in_flight: np.ndarray | None = None
 
     def best(self) -> int:
         """Return the most visited action (ties: higher prior)."""
@@ -160,18 +164,21 @@ class SearchForest:
         cap = self.config.capacity
         width = size + 2
         self.links = np.zeros((slots, 3, cap), dtype=np.int32)
-        self.stats = np.zeros((slots, 4, cap), dtype=np.float32)
+        self.stats = np.zeros((slots, K.STAT_ROWS, cap), dtype=np.float32)
         self.tmeta = np.zeros((slots, 3), dtype=np.int64)
         self.roots = np.stack([P.new_state(size) for _ in range(slots)])
         self.history_len = max(1, evaluator.feature_config.history)
         self.hist = np.zeros((slots, self.history_len, width * width), dtype=np.int8)
         self.allowed = np.ones((slots, width * width), dtype=np.uint8)
         self.spare_links = np.zeros((3, cap), dtype=np.int32)
-        self.spare_stats = np.zeros((4, cap), dtype=np.float32)
+        self.spare_stats = np.zeros((K.STAT_ROWS, cap), dtype=np.float32)
         self.layout = evaluator.feature_config.layout()
         self.planes = evaluator.feature_config.num_planes
         self._rng = np.random.default_rng(seed)
         self.noise_pending = np.zeros(slots, dtype=bool)
+        self.gumbel = np.zeros(slots, dtype=np.bool_)
+        self.root_mask = np.zeros((slots, width * width + 1), dtype=np.uint8)
+        self.root_rank = np.zeros((slots, width * width + 1), dtype=np.float64)
         self.counters = StepStats()
         self._buffers(slots * self.config.leaves_per_step)
         for g in range(slots):
@@ -293,6 +300,9 @@ class SearchForest:
             self.leaf_moves,
             self.leaf_count,
             counters,
+            self.gumbel,
+            self.root_mask,
+            self.root_rank,
         )
         selected = time.perf_counter()
         if n > 0:
@@ -361,7 +371,7 @@ class SearchForest:
 
     def root_stats(self, g: int) -> RootStats:
         """Return the root statistics of slot ``g``."""
-        out = np.zeros((self.size * self.size + 1, 4), dtype=np.float64)
+        out = np.zeros((self.size * self.size + 1, 5), dtype=np.float64)
         n = K.root_children(self.links, self.stats, self.tmeta, g, out)
         rows = out[:n]
         actions = np.array(
@@ -372,7 +382,17 @@ class SearchForest:
         root = int(self.tmeta[g, K.T_ROOT])
         root_visits = float(self.stats[g, K.VISITS, root])
         value = -float(self.stats[g, K.VALUE, root]) / root_visits if root_visits > 0 else 0.0
-        return RootStats(actions, visits, q, rows[:, 3].copy(), value, int(root_visits))
+        net_value = float(self.stats[g, K.NET_VALUE, root])
+        return RootStats(
+            actions,
+            visits,
+            q,
+            rows[:, 3].copy(),
+            value,
+            int(root_visits),
+            net_value,
+            rows[:, 4].copy(),
+        )
 
     def principal_variation(self, g: int, length: int = 32) -> list[int]:
         """Return the most visited line from slot ``g``'s root (flat actions)."""

@@ -16,7 +16,12 @@ AlphaGo Zero's recipe, with its knobs:
   would have resigned went on to win) is measured so the threshold can be calibrated;
 * playout cap randomisation (KataGo, optional): a move gets the full search with
   probability ``full_search_prob``, otherwise a cheap ``fast_visits`` search that is
-  neither noised nor used as a policy target.
+  neither noised nor used as a policy target;
+* Gumbel root selection (optional, ``gumbel``): sequential halving with Gumbel noise
+  over ``gumbel.simulations`` simulations replaces visit counting and root noise; the
+  move is the one it selects and the policy target is its completed-Q improved policy
+  (``engine.gumbel``).  The Gumbel noise makes every move stochastic, so
+  ``random_moves`` does not apply.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +38,7 @@ import numpy as np
 from engine.board import BLACK, WHITE
 from engine.evaluator import Evaluator
 from engine.game import Game
+from engine.gumbel import GumbelConfig, SequentialHalving, improved_policy
 from engine.puct import PUCTConfig, SearchForest
 from engine.scoring import final_position
 from selfplay.shards import GameRecord, write_shard
@@ -57,6 +64,7 @@ class SelfPlayConfig:
         games_per_shard: finished games per shard file.
         scoring_playouts: playouts of the dead-stone estimate at the end of a game.
         search: PUCT settings.
+        gumbel: Gumbel root selection settings, or None for AlphaGo Zero's scheme.
     """
 
     size: int = 9
@@ -73,6 +81,7 @@ class SelfPlayConfig:
     games_per_shard: int = 32
     scoring_playouts: int = 400
     search: PUCTConfig = field(default_factory=lambda: PUCTConfig(capacity=50_000))
+    gumbel: GumbelConfig | None = None
 
     def __post_init__(self) -> None:
         if self.slots < 1 or self.visits < 1 or self.games_per_shard < 1:
@@ -153,6 +162,9 @@ class SelfPlayWorker:
             config.komi,
             seed=int(self.rng.integers(2**31)),
         )
+        self.halving = (
+            SequentialHalving(self.forest, config.gumbel, self.rng) if config.gumbel else None
+        )
         self.pending: list[GameRecord] = []
         self.finished_games = 0
         self.positions = 0
@@ -173,6 +185,10 @@ class SelfPlayWorker:
         return slot
 
     def _start_move(self, g: int, slot: _Slot) -> None:
+        if self.halving is not None:
+            slot.full_search = True
+            self.halving.reset(g)
+            return
         slot.full_search = bool(self.rng.random() < self.config.full_search_prob)
         if slot.full_search:
             self.forest.request_noise(g)
@@ -180,7 +196,12 @@ class SelfPlayWorker:
     def _target(self, slot: _Slot) -> float:
         return float(self.config.visits if slot.full_search else self.config.fast_visits)
 
-    def run(self, games: int | None = None, seconds: float | None = None, stop=None) -> int:  # type: ignore[no-untyped-def]
+    def run(
+        self,
+        games: int | None = None,
+        seconds: float | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> int:
         """Play until ``games`` more games finish, ``seconds`` pass or ``stop()`` is true.
 
         Finished games are written in shards of ``games_per_shard``; the remainder is
@@ -189,8 +210,6 @@ class SelfPlayWorker:
         """
         start_games = self.finished_games
         deadline = None if seconds is None else time.monotonic() + seconds
-        slots = self.config.slots
-        active = np.ones(slots, dtype=bool)
         while True:
             if games is not None and self.finished_games - start_games >= games:
                 break
@@ -198,19 +217,37 @@ class SelfPlayWorker:
                 break
             if stop is not None and stop():
                 break
-            targets = np.array([self._target(s) for s in self.slots])
-            visits = self.forest.root_visits()
-            ready = visits >= targets
-            for g in np.flatnonzero(ready):
-                self._move(int(g))
-            visits = self.forest.root_visits()
-            need = np.maximum(targets - visits, 0)
-            per_game = np.clip(need, 0, self.config.search.leaves_per_step).astype(np.int64)
+            per_game = self._ready_and_requests()
             active = per_game > 0
             if active.any():
                 self.forest.step(active, per_game)
         self.flush()
         return self.finished_games - start_games
+
+    def _ready_and_requests(self) -> np.ndarray:
+        """Play the moves whose search is complete; return the simulations each slot
+        wants in the next step."""
+        lps = self.config.search.leaves_per_step
+        halving = self.halving
+        if halving is None:
+            targets = np.array([self._target(s) for s in self.slots])
+            for g in np.flatnonzero(self.forest.root_visits() >= targets):
+                self._move(int(g))
+            need = np.maximum(targets - self.forest.root_visits(), 0)
+            return np.clip(need, 0, lps).astype(np.int64)
+        visits = self.forest.root_visits()
+        for g in range(self.config.slots):
+            if not halving.started[g]:
+                if visits[g] > 0:
+                    halving.begin(g)
+            else:
+                halving.update(g)
+            if halving.started[g] and halving.done(g):
+                self._move(g)
+        requests = halving.requests()
+        visits = self.forest.root_visits()
+        requests[~halving.started & (visits == 0)] = 1  # expand the root first
+        return np.clip(requests, 0, lps).astype(np.int64)
 
     def _move(self, g: int) -> None:
         slot = self.slots[g]
@@ -220,19 +257,23 @@ class SelfPlayWorker:
         if len(stats.actions) == 0:
             action = game.pass_action
             policy = (np.array([action], dtype=np.int16), np.array([1.0], dtype=np.float32))
+        elif self.halving is not None:
+            action = self.halving.choose(g)
+            pi = improved_policy(stats, self.config.size, self.halving.config)
+            keep = np.flatnonzero(pi > 1e-6)
+            policy = (keep.astype(np.int16), (pi[keep] / pi[keep].sum()).astype(np.float32))
         else:
             visits = stats.visits
-            probs = (
-                visits / visits.sum() if visits.sum() > 0 else np.full(len(visits), 1 / len(visits))
-            )
+            total = visits.sum()
+            probs = visits / total if total > 0 else np.full(len(visits), 1 / len(visits))
             keep = probs > 0
             policy = (stats.actions[keep].astype(np.int16), probs[keep].astype(np.float32))
             if ply < self.config.random_moves:
                 action = int(self.rng.choice(stats.actions, p=probs))
             else:
                 action = stats.best()
-            if not game.board.is_legal(action):
-                action = game.pass_action
+        if not game.board.is_legal(action):
+            action = game.pass_action
         winrate = (stats.value + 1.0) / 2.0
         color = game.to_move
         if self._resigns(slot, winrate, ply, color):
