@@ -92,3 +92,14 @@ def assert_stones(board: Board, text: str) -> None:
 def board_size(request: pytest.FixtureRequest) -> int:
     """Board sizes checked by size-generic tests."""
     return int(request.param)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread() -> None:
+    """Run torch on one thread: two test workers share the machine's two cores, and a
+    torch OpenMP pool with more threads than free cores spins and crawls."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    torch.set_num_threads(1)

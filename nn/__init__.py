@@ -1,0 +1,15 @@
+"""Neural networks of zerogo (torch): AlphaGo Zero's residual policy-value network.
+
+Where to start reading:
+
+* ``nn.norms``: norm and activation layers by name;
+* ``nn.blocks``: ``ConvNormAct``, ``ResidualBlock``, ``fuse_for_inference``;
+* ``nn.go_net``: ``NetConfig``, the ``PRESETS`` registry and ``GoNet``;
+* ``nn.checkpoint``: safe (``weights_only``) checkpoint files that rebuild their network;
+* ``nn.evaluator``: ``TorchEvaluator``, the search's ``engine.evaluator.Evaluator``
+  backed by a network;
+* ``nn.bench``: evaluations-per-second benchmark.
+
+This package knows nothing of GTP, GUIs or self-play; the search (``engine``) never
+imports it.  Importing ``nn`` itself imports no torch; import the modules.
+"""

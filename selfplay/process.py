@@ -1,0 +1,105 @@
+"""Self-play in worker processes: each loads a network checkpoint and writes shards.
+
+Processes start with ``spawn`` (numba's OpenMP layer and torch's thread pools are not
+fork-safe).  Each worker is the self-contained unit of ``selfplay.worker``: a
+checkpoint path in, shards out; nothing else is shared but the output folder, so the
+same function can later run as a Ray actor.  Threads: on this 2-core machine two
+workers with one torch thread each keep both cores busy; torch's OpenMP pool with
+more threads than free cores spins and slows to a crawl.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from selfplay.worker import ResignStats, SelfPlayConfig
+
+
+@dataclass(frozen=True)
+class WorkerReport:
+    """What one worker process did."""
+
+    worker_id: int
+    games: int
+    positions: int
+    shards: list[str]
+    resign: ResignStats
+    leaves: int
+    network_seconds: float
+    search_seconds: float
+
+
+def worker_main(
+    checkpoint: str,
+    config: SelfPlayConfig,
+    out_dir: str,
+    worker_id: int,
+    seed: int,
+    games: int | None,
+    seconds: float | None,
+    device: str,
+    threads: int,
+    stop_file: str | None = None,
+) -> WorkerReport:
+    """Run one self-play worker to completion (the target of a spawned process)."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    import torch
+
+    from nn.evaluator import TorchEvaluator
+    from selfplay.worker import SelfPlayWorker
+
+    torch.set_num_threads(threads)
+    evaluator = TorchEvaluator.from_checkpoint(checkpoint, device=device)
+    worker = SelfPlayWorker(evaluator, config, out_dir, worker_id=worker_id, seed=seed)
+
+    def stop() -> bool:
+        return stop_file is not None and Path(stop_file).exists()
+
+    worker.run(games=games, seconds=seconds, stop=stop)
+    counters = worker.forest.counters
+    return WorkerReport(
+        worker_id=worker_id,
+        games=worker.finished_games,
+        positions=worker.positions,
+        shards=[str(p) for p in worker.shards_written],
+        resign=worker.resign,
+        leaves=counters.leaves,
+        network_seconds=counters.network_seconds,
+        search_seconds=counters.search_seconds,
+    )
+
+
+def run_workers(
+    checkpoint: str | os.PathLike[str],
+    config: SelfPlayConfig,
+    out_dir: str | os.PathLike[str],
+    workers: int,
+    games: int | None = None,
+    seconds: float | None = None,
+    device: str = "cpu",
+    threads: int = 1,
+    seed: int = 0,
+    stop_file: str | None = None,
+) -> list[WorkerReport]:
+    """Run ``workers`` self-play processes; ``games`` is split between them.
+
+    Returns the reports of all workers (in worker order).
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    per_worker = None if games is None else [games // workers + (k < games % workers) for k in range(workers)]
+    args = [
+        (
+            str(checkpoint), config, str(out_dir), k, seed * 1000 + k,
+            None if per_worker is None else per_worker[k], seconds, device, threads, stop_file,
+        )
+        for k in range(workers)
+    ]
+    if workers == 1:
+        return [worker_main(*args[0])]
+    context = mp.get_context("spawn")
+    with context.Pool(processes=workers) as pool:
+        return pool.starmap(worker_main, args)
