@@ -30,6 +30,7 @@ Start with ``preset("b6c64", board_size=9)`` and ``GoNet(config)``.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,8 +152,11 @@ PRESETS: dict[str, dict[str, int]] = {
 def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any) -> NetConfig:
     """Return the config of a named preset for a board size and input planes.
 
+    Besides the names of ``PRESETS``, any ``b<blocks>c<channels>`` name (e.g.
+    ``b2c16`` for tests) gives a tower of that shape.
+
     Args:
-        name: a key of ``PRESETS``.
+        name: a key of ``PRESETS`` or a ``bXcY`` name.
         board_size: N.
         in_planes: C.
         **overrides: other ``NetConfig`` fields (e.g. ``ownership=False``).
@@ -160,9 +164,14 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
     Raises:
         ValueError: for an unknown preset or an invalid resulting config.
     """
-    if name not in PRESETS:
-        raise ValueError(f"unknown network preset {name!r} (known: {', '.join(PRESETS)})")
-    fields = {**PRESETS[name], **overrides}
+    shape = PRESETS.get(name)
+    if shape is None:
+        match = re.fullmatch(r"b(\d+)c(\d+)", name)
+        if match is None:
+            known = ", ".join(PRESETS)
+            raise ValueError(f"unknown network preset {name!r} (known: {known}, or bXcY)")
+        shape = {"blocks": int(match.group(1)), "channels": int(match.group(2))}
+    fields = {**shape, **overrides}
     return NetConfig(board_size=board_size, in_planes=in_planes, **fields)
 
 

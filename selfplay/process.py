@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def worker_main(
     device: str,
     threads: int,
     stop_file: str | None = None,
+    dtype: str = "float32",
 ) -> WorkerReport:
     """Run one self-play worker to completion (the target of a spawned process)."""
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
@@ -52,7 +54,7 @@ def worker_main(
     from selfplay.worker import SelfPlayWorker
 
     torch.set_num_threads(threads)
-    evaluator = TorchEvaluator.from_checkpoint(checkpoint, device=device)
+    evaluator = TorchEvaluator.from_checkpoint(checkpoint, device=device, dtype=dtype)
     worker = SelfPlayWorker(evaluator, config, out_dir, worker_id=worker_id, seed=seed)
 
     def stop() -> bool:
@@ -83,23 +85,42 @@ def run_workers(
     threads: int = 1,
     seed: int = 0,
     stop_file: str | None = None,
+    dtype: str = "float32",
+    poll: Callable[[], None] | None = None,
 ) -> list[WorkerReport]:
     """Run ``workers`` self-play processes; ``games`` is split between them.
 
+    ``poll`` is called about once a second while they run (progress display).
     Returns the reports of all workers (in worker order).
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
-    per_worker = None if games is None else [games // workers + (k < games % workers) for k in range(workers)]
+    per_worker = (
+        None
+        if games is None
+        else [games // workers + (k < games % workers) for k in range(workers)]
+    )
     args = [
         (
-            str(checkpoint), config, str(out_dir), k, seed * 1000 + k,
-            None if per_worker is None else per_worker[k], seconds, device, threads, stop_file,
+            str(checkpoint),
+            config,
+            str(out_dir),
+            k,
+            seed * 1000 + k,
+            None if per_worker is None else per_worker[k],
+            seconds,
+            device,
+            threads,
+            stop_file,
+            dtype,
         )
         for k in range(workers)
     ]
-    if workers == 1:
-        return [worker_main(*args[0])]
     context = mp.get_context("spawn")
     with context.Pool(processes=workers) as pool:
-        return pool.starmap(worker_main, args)
+        pending = pool.starmap_async(worker_main, args)
+        while not pending.ready():
+            pending.wait(1.0)
+            if poll is not None:
+                poll()
+        return pending.get()

@@ -18,7 +18,8 @@ SUBCOMMANDS = {
     "play": ("zerogo.play", "play a game against the engine"),
     "gtp": ("zerogo.gtp", "run the engine over GTP (Sabaki, GoGui, match runners)"),
     "match": ("zerogo.match", "play two GTP engines against each other and report strength"),
-    "bench": ("zerogo.bench", "measure engine speed (playouts/s, ...)"),
+    "train": ("zerogo.train", "learn by self-play (AlphaGo Zero loop), resumable"),
+    "bench": ("zerogo.bench", "measure engine speed (playouts/s, network, self-play)"),
 }
 
 

@@ -1,0 +1,628 @@
+"""The learning loop: self-play -> training -> gating, resumable at any moment.
+
+AlphaGo Zero's loop on one machine, in phases that run one after the other (the
+2-core machine cannot overlap them usefully):
+
+1. **self-play**: the current best network plays ``games_per_generation`` new games
+   (``selfplay.process``, worker processes writing shards atomically);
+2. **train**: the trainee network (one network trained continuously, with its
+   optimiser state) takes ``TrainConfig.steps_for(new positions)`` steps on the
+   replay window and becomes the candidate;
+3. **gate**: the candidate plays the best network (``selfplay.arena``); it is promoted
+   when it scores >= ``gate_threshold`` over ``gate.games`` games, or earlier when
+   the SPRT accepts H1; an SPRT accepting H0 rejects it early.
+
+Everything that matters survives a SIGKILL: shards and checkpoints are written to a
+temporary name and renamed, each gating game is appended to a journal before the
+next starts, and ``state.json`` (rewritten atomically) says which phase to resume.
+Killed in self-play, the games in flight are lost and nothing else; killed in
+training, the steps since the phase began are redone; killed in gating, the match
+continues from its journal.
+
+Run directory::
+
+    pipeline.json      the configuration (printed at start)
+    train_config.json  the training defaults in force
+    state.json         phase, generation, best network, counters
+    shards/            self-play games (+ lineage.jsonl: shard -> network)
+    networks/          gen-0000.pt (random initialisation), then every promoted net
+    trainee.pt         the network in training, with its optimiser state
+    candidates/        candidates of gating
+    gating/            one journal per candidate (a JSON line per game)
+    history.jsonl      one line per gating decision
+    elo.png            Elo of the promoted networks over self-play games
+    tb/                TensorBoard logs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.features import FeatureConfig
+from engine.gumbel import GumbelConfig
+from engine.puct import PUCTConfig
+from selfplay.arena import ArenaConfig, ArenaGame
+from selfplay.worker import SelfPlayConfig
+from trainer.config import TrainConfig
+from zerogo import stats
+
+PHASES = ("selfplay", "train", "gate")
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Settings of the learning loop (``zerogo train`` flags map onto these).
+
+    Attributes:
+        size / komi: the board.
+        preset: network preset (``nn.go_net.PRESETS``).
+        games_per_generation: new self-play games before each training phase.
+        workers: self-play processes.
+        threads: torch threads per process.
+        device: "cpu" or "cuda".
+        inference_dtype: "float32" or "bfloat16" (autocast; fast on CPUs with AMX).
+        gate_threshold: score the candidate needs against the best.
+        sprt_elo0 / sprt_elo1 / sprt_alpha / sprt_beta: the early-stopping test.
+        seed: seed of the initial network and of everything random.
+        selfplay / train / gate: the settings of each phase.
+    """
+
+    size: int = 9
+    komi: float = 7.5
+    preset: str = "b6c64"
+    games_per_generation: int = 500
+    workers: int = 2
+    threads: int = 1
+    device: str = "cpu"
+    inference_dtype: str = "bfloat16"
+    gate_threshold: float = 0.55
+    sprt_elo0: float = 0.0
+    sprt_elo1: float = 35.0
+    sprt_alpha: float = 0.05
+    sprt_beta: float = 0.05
+    seed: int = 0
+    selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    gate: ArenaConfig = field(default_factory=ArenaConfig)
+
+    def __post_init__(self) -> None:
+        if self.games_per_generation < 1 or self.workers < 1 or self.threads < 1:
+            raise ValueError("games_per_generation, workers and threads must be positive")
+        if not 0.5 <= self.gate_threshold <= 1.0:
+            raise ValueError("gate_threshold must be in [0.5, 1]")
+        if self.selfplay.size != self.size or self.gate.size != self.size:
+            raise ValueError("self-play and gating must use the pipeline's board size")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["train"] = self.train.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PipelineConfig:
+        data = dict(data)
+        sp = dict(data.pop("selfplay"))
+        sp["search"] = PUCTConfig(**sp["search"])
+        sp["gumbel"] = GumbelConfig(**sp["gumbel"]) if sp.get("gumbel") else None
+        gate = dict(data.pop("gate"))
+        gate["search"] = PUCTConfig(**gate["search"])
+        train = TrainConfig.from_dict(data.pop("train"))
+        return cls(selfplay=SelfPlayConfig(**sp), gate=ArenaConfig(**gate), train=train, **data)
+
+
+@dataclass
+class PipelineState:
+    """Where the loop stands (``state.json``)."""
+
+    phase: str = "selfplay"
+    generation: int = 0
+    best: str = "gen-0000"
+    candidate: str | None = None
+    games_at_last_train: int = 0
+    trainee_step: int = 0
+    promotions: int = 0
+    rejections: int = 0
+
+    def save(self, path: Path) -> None:
+        _write_atomic(path, json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> PipelineState:
+        return cls(**json.loads(path.read_text()))
+
+
+class Pipeline:
+    """The learning loop in a run directory (see the module docstring).
+
+    Args:
+        run_dir: the run directory (created if missing).
+        config: settings; a resumed run keeps the settings it was started with
+            unless ``config`` is given explicitly.
+        log: where progress lines go.
+        progress: show rich progress bars (games, positions/s, losses, gating score).
+    """
+
+    def __init__(
+        self,
+        run_dir: str | os.PathLike[str],
+        config: PipelineConfig | None = None,
+        log: Callable[[str], None] = print,
+        progress: bool = False,
+    ) -> None:
+        self.dir = Path(run_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.log = log
+        self.progress = progress
+        saved = self.dir / "pipeline.json"
+        if config is None:
+            config = (
+                PipelineConfig.from_dict(json.loads(saved.read_text()))
+                if saved.exists()
+                else PipelineConfig()
+            )
+        self.config = config
+        _write_atomic(saved, json.dumps(config.to_dict(), indent=2, default=list))
+        config.train.write_to(self.dir)
+        self.state_path = self.dir / "state.json"
+        self.state = PipelineState.load(self.state_path) if self.state_path.exists() else None
+        for sub in ("shards", "networks", "candidates", "gating"):
+            (self.dir / sub).mkdir(exist_ok=True)
+
+    # -- paths ------------------------------------------------------------------
+    @property
+    def shard_dir(self) -> Path:
+        return self.dir / "shards"
+
+    def network_path(self, name: str) -> Path:
+        folder = "candidates" if name.startswith("cand-") else "networks"
+        return self.dir / folder / f"{name}.pt"
+
+    # -- the loop ---------------------------------------------------------------
+    def initialise(self) -> PipelineState:
+        """Create the random first network (once) and the state."""
+        if self.state is not None:
+            return self.state
+        import torch
+
+        from nn.checkpoint import save_checkpoint
+        from nn.go_net import GoNet, preset
+
+        torch.manual_seed(self.config.seed)
+        features = FeatureConfig()
+        net_config = preset(self.config.preset, self.config.size, features.num_planes)
+        model = GoNet(net_config)
+        save_checkpoint(
+            self.network_path("gen-0000"),
+            model,
+            net_config,
+            {"name": "gen-0000", "parent": None, "games_trained": 0, "origin": "random init"},
+            feature_config=features,
+        )
+        self.state = PipelineState()
+        self.state.save(self.state_path)
+        self.log(f"initialised {self.dir} with a random {self.config.preset} network (gen-0000)")
+        return self.state
+
+    def run(
+        self,
+        generations: int | None = None,
+        hours: float | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> PipelineState:
+        """Loop until ``generations`` more gating decisions, ``hours``, or ``stop()``."""
+        state = self.initialise()
+        deadline = None if hours is None else time.monotonic() + hours * 3600
+        decisions = 0
+
+        def should_stop() -> bool:
+            if stop is not None and stop():
+                return True
+            return deadline is not None and time.monotonic() >= deadline
+
+        while not should_stop():
+            if generations is not None and decisions >= generations:
+                break
+            if state.phase == "selfplay":
+                self.selfplay_phase(should_stop)
+            elif state.phase == "train":
+                self.train_phase()
+            elif state.phase == "gate":
+                self.gate_phase(should_stop)
+                if state.phase == "selfplay":
+                    decisions += 1
+            else:
+                raise ValueError(f"unknown phase {state.phase!r} in {self.state_path}")
+        return state
+
+    # -- phases -----------------------------------------------------------------
+    def games_in_shards(self) -> int:
+        """Count finished games on disk (the truth: shards are written atomically)."""
+        from selfplay.shards import list_shards, read_shard
+
+        return sum(len(read_shard(p)["game_ids"]) for p in list_shards(self.shard_dir))
+
+    def selfplay_phase(self, should_stop: Callable[[], bool]) -> None:
+        from selfplay.process import run_workers
+
+        state = self.state
+        assert state is not None
+        cfg = self.config
+        target = max(state.games_at_last_train + cfg.games_per_generation, cfg.train.min_games)
+        have = self.games_in_shards()
+        bar = _Bar(self.progress, f"self-play {state.best}", target, have)
+        while have < target and not should_stop():
+            want = min(target - have, cfg.workers * cfg.selfplay.games_per_shard)
+            start = time.monotonic()
+            reports = run_workers(
+                self.network_path(state.best),
+                cfg.selfplay,
+                self.shard_dir,
+                cfg.workers,
+                games=want,
+                device=cfg.device,
+                threads=cfg.threads,
+                seed=cfg.seed * 7919 + have,
+                dtype=cfg.inference_dtype,
+                poll=lambda: bar.update(self.games_in_shards(), "playing"),
+            )
+            seconds = time.monotonic() - start
+            have = self.games_in_shards()
+            games = sum(r.games for r in reports)
+            positions = sum(r.positions for r in reports)
+            resign = [r.resign for r in reports]
+            would = sum(r.would_resign for r in resign)
+            false = sum(r.false_positives for r in resign)
+            rate = false / would if would else 0.0
+            self.log(
+                f"self-play {state.best}: {games} games, {positions / max(seconds, 1e-9):.0f} "
+                f"positions/s, {3600 * games / max(seconds, 1e-9):.0f} games/h; "
+                f"{have}/{target} games; resign false positives {false}/{would} ({rate:.1%})"
+            )
+            bar.update(have, f"{3600 * games / max(seconds, 1e-9):.0f} games/h")
+            self._append(
+                "selfplay.jsonl",
+                {
+                    "network": state.best,
+                    "games": games,
+                    "positions": positions,
+                    "seconds": seconds,
+                    "total_games": have,
+                    "resign_would": would,
+                    "resign_false_positives": false,
+                    "time": time.time(),
+                },
+            )
+        bar.close()
+        if have >= target:
+            state.phase = "train"
+            state.save(self.state_path)
+
+    def train_phase(self) -> None:
+        import torch
+
+        from nn.checkpoint import read_checkpoint, save_checkpoint
+        from trainer.dataset import BatchSampler
+        from trainer.replay import ReplayBuffer
+        from trainer.train import Trainer, seed_everything
+
+        state = self.state
+        assert state is not None
+        cfg = self.config
+        torch.set_num_threads(max(cfg.threads * cfg.workers, 1))
+        seed_everything(cfg.seed + state.trainee_step)
+        trainee_path = self.dir / "trainee.pt"
+        source = trainee_path if trainee_path.exists() else self.network_path(state.best)
+        checkpoint = read_checkpoint(source)
+        model = checkpoint.build_model()
+        buffer = ReplayBuffer(self.shard_dir, cfg.train.window_games, cfg.train.validation_fraction)
+        buffer.refresh()
+        total_games = self.games_in_shards()
+        new_games = total_games - state.games_at_last_train
+        counts = buffer.counts("train")
+        new_positions = int(counts.positions * min(1.0, new_games / max(counts.games, 1)))
+        steps = cfg.train.steps_for(max(new_positions, 1))
+        sampler = BatchSampler.from_config(buffer, cfg.train, checkpoint.feature_config)
+        with Trainer(model, cfg.train, self.dir / "tb", progress=self.progress) as trainer:
+            if trainee_path.exists() and checkpoint.optimizer_state:
+                trainer.load_state_dict(checkpoint.optimizer_state)
+            start = time.monotonic()
+            metrics = trainer.train_steps(sampler, steps)
+            seconds = time.monotonic() - start
+            validation = {}
+            if cfg.train.validation_fraction > 0 and buffer.counts("validation").positions:
+                val = BatchSampler(
+                    buffer,
+                    checkpoint.feature_config,
+                    cfg.train.batch_size,
+                    seed=1,
+                    augment=False,
+                    cache_mb=0,
+                )
+                validation = trainer.validate(
+                    val.fixed_batches("validation", cfg.train.validation_positions)
+                )
+            step = trainer.step
+            optimizer_state = trainer.state_dict(include_model=False)
+        candidate = f"cand-{state.generation + 1:04d}-{step:07d}"
+        extra = {
+            "name": candidate,
+            "parent": state.best,
+            "step": step,
+            "games_trained": total_games,
+            "origin": "self-play",
+        }
+        save_checkpoint(
+            trainee_path,
+            model,
+            checkpoint.net_config,
+            extra,
+            optimizer_state,
+            feature_config=checkpoint.feature_config,
+        )
+        save_checkpoint(
+            self.network_path(candidate),
+            model,
+            checkpoint.net_config,
+            extra,
+            feature_config=checkpoint.feature_config,
+        )
+        self.log(
+            f"trained {steps} steps ({steps * cfg.train.batch_size / max(seconds, 1e-9):.0f} "
+            f"samples/s) on {counts.games} games: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in sorted(metrics.items()) if "loss" in k)
+            + (
+                "; validation "
+                + ", ".join(f"{k} {v:.3f}" for k, v in sorted(validation.items()) if "loss" in k)
+                if validation
+                else ""
+            )
+        )
+        state.candidate = candidate
+        state.trainee_step = step
+        state.games_at_last_train = total_games
+        state.phase = "gate"
+        state.save(self.state_path)
+
+    def gate_phase(self, should_stop: Callable[[], bool]) -> None:
+        from nn.evaluator import TorchEvaluator
+        from selfplay.arena import play_arena
+
+        state = self.state
+        assert state is not None and state.candidate is not None
+        cfg = self.config
+        journal = self.dir / "gating" / f"{state.candidate}.jsonl"
+        done = _read_journal(journal)
+        evaluators = [
+            TorchEvaluator.from_checkpoint(
+                self.network_path(name),
+                device=cfg.device,
+                dtype=cfg.inference_dtype,
+                name=name,
+                threads=cfg.threads * cfg.workers,
+            )
+            for name in (state.candidate, state.best)
+        ]
+        decision: dict[str, Any] = {}
+        bar = _Bar(self.progress, f"gating {state.candidate}", cfg.gate.games, len(done))
+
+        def on_game(game: ArenaGame, result: Any) -> bool:
+            _append_line(journal, asdict(game))
+            bar.update(len(result.games), f"score {result.score:.1%}")
+            test = stats.sprt(
+                result.wins,
+                result.draws,
+                result.losses,
+                cfg.sprt_elo0,
+                cfg.sprt_elo1,
+                cfg.sprt_alpha,
+                cfg.sprt_beta,
+            )
+            decision["sprt"] = test.decision
+            return test.decision is not None or should_stop()
+
+        result = play_arena(
+            evaluators[0],
+            evaluators[1],
+            cfg.gate,
+            done=done,
+            on_game=on_game,
+            seed=cfg.seed + state.generation,
+        )
+        bar.close()
+        test = stats.sprt(
+            result.wins,
+            result.draws,
+            result.losses,
+            cfg.sprt_elo0,
+            cfg.sprt_elo1,
+            cfg.sprt_alpha,
+            cfg.sprt_beta,
+        )
+        complete = len(result.games) >= cfg.gate.games or test.decision is not None
+        if not complete:
+            return  # stopped: the journal lets the match continue next time
+        promoted = test.decision == "H1" or (
+            test.decision is None and result.score >= cfg.gate_threshold
+        )
+        if test.decision == "H1" and result.score < cfg.gate_threshold:
+            promoted = False
+        elo = stats.elo_from_score(min(max(result.score, 1e-3), 1 - 1e-3))
+        record = {
+            "candidate": state.candidate,
+            "best": state.best,
+            "games": len(result.games),
+            "wins": result.wins,
+            "losses": result.losses,
+            "draws": result.draws,
+            "score": result.score,
+            "elo": elo,
+            "sprt": test.decision,
+            "llr": test.llr,
+            "duplicates": result.duplicates,
+            "promoted": promoted,
+            "games_trained": state.games_at_last_train,
+            "time": time.time(),
+        }
+        if promoted:
+            state.generation += 1
+            name = f"gen-{state.generation:04d}"
+            shutil.copyfile(self.network_path(state.candidate), self.network_path(name))
+            record["network"] = name
+            state.best = name
+            state.promotions += 1
+        else:
+            state.rejections += 1
+        self._append("history.jsonl", record)
+        self.log(
+            f"gating {state.candidate} vs {record['best']}: {result.wins}-{result.losses}"
+            f"-{result.draws} ({result.score:.1%}, {elo:+.0f} Elo, SPRT {test.decision}) -> "
+            + (f"promoted as {state.best}" if promoted else "rejected")
+        )
+        state.candidate = None
+        state.phase = "selfplay"
+        state.save(self.state_path)
+        self.plot_elo()
+
+    # -- reporting --------------------------------------------------------------
+    def _append(self, name: str, record: dict[str, Any]) -> None:
+        _append_line(self.dir / name, record)
+
+    def elo_curve(self) -> list[tuple[int, float, str]]:
+        """Return (games trained, chained Elo, network) of every promoted network."""
+        points = [(0, 0.0, "gen-0000")]
+        path = self.dir / "history.jsonl"
+        if not path.exists():
+            return points
+        elo = 0.0
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record.get("promoted"):
+                elo += float(record["elo"])
+                points.append((int(record["games_trained"]), elo, record["network"]))
+        return points
+
+    def plot_elo(self) -> Path | None:
+        """Draw ``elo.png``: chained gating Elo, and GNU Go anchored points if any."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        points = self.elo_curve()
+        anchors = _read_jsonl(self.dir / "anchors.jsonl")
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            "o-",
+            label="chained gating Elo (gen-0000 = 0)",
+        )
+        if anchors:
+            ax2 = ax.twinx()
+            ax2.plot(
+                [a["games_trained"] for a in anchors],
+                [a["elo"] for a in anchors],
+                "s--",
+                color="tab:red",
+                label="vs GNU Go level 10 (= 0)",
+            )
+            ax2.set_ylabel("Elo vs GNU Go 10")
+            ax2.legend(loc="lower right")
+        ax.set_xlabel("self-play games")
+        ax.set_ylabel("Elo")
+        ax.set_title(f"{self.dir.name}: promoted networks")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left")
+        fig.tight_layout()
+        out = self.dir / "elo.png"
+        fig.savefig(out, dpi=100)
+        plt.close(fig)
+        return out
+
+
+class _Bar:
+    """A rich progress bar, or nothing when progress display is off."""
+
+    def __init__(self, enabled: bool, label: str, total: int, done: int) -> None:
+        self._progress = None
+        if not enabled:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(label, total=total, completed=done, info="")
+
+    def update(self, done: int, info: str = "") -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, info=info)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _append_line(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON line durably; a line torn by a kill is closed off first."""
+    torn = path.exists() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
+    with open(path, "a", encoding="utf-8") as handle:
+        if torn:
+            handle.write("\n")
+        handle.write(json.dumps(record) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read a JSON-lines file; a torn last line (killed mid-write) is ignored."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def _read_journal(path: Path) -> list[ArenaGame]:
+    games = {}
+    for record in _read_jsonl(path):
+        try:
+            game = ArenaGame(**record)
+        except TypeError:
+            continue
+        games[game.index] = game
+    return list(games.values())

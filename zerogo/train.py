@@ -1,0 +1,153 @@
+"""``zerogo train``: the self-play -> train -> gate loop in a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+HELP = "learn by self-play (AlphaGo Zero loop), resumable"
+DESCRIPTION = """Run the learning loop in a run directory: self-play games with the best
+network, train on the replay window, gate the candidate against the best, repeat.
+
+Kill it at any moment; the same command resumes (finished games and promoted
+networks are never lost). Settings are saved in RUN_DIR/pipeline.json at the first
+start; flags given on a later start override them.
+
+  zerogo train --run-dir runs/9x9 --hours 8
+  zerogo train --run-dir runs/tiny --size 5 --preset b2c16 --games-per-generation 64
+  tensorboard --logdir runs/9x9/tb
+"""
+
+# flag -> (section, field); section None is the pipeline itself
+FLAGS: dict[str, tuple[str | None, str, type, str]] = {
+    "size": (None, "size", int, "board size (default 9)"),
+    "komi": (None, "komi", float, "komi (default 7.5)"),
+    "preset": (None, "preset", str, "network preset: b6c64 (default), b10c128, b20c256, ..."),
+    "games_per_generation": (
+        None,
+        "games_per_generation",
+        int,
+        "self-play games between trainings (500)",
+    ),
+    "workers": (None, "workers", int, "self-play processes (2)"),
+    "threads": (None, "threads", int, "torch threads per process (1)"),
+    "device": (None, "device", str, "cpu or cuda (cpu)"),
+    "dtype": (None, "inference_dtype", str, "network inference: float32 or bfloat16 (bfloat16)"),
+    "gate_threshold": (None, "gate_threshold", float, "score needed for promotion (0.55)"),
+    "seed": (None, "seed", int, "random seed (0)"),
+    "visits": ("selfplay", "visits", int, "root visits per self-play move (100)"),
+    "slots": ("selfplay", "slots", int, "games per worker played at once (32)"),
+    "random_moves": (
+        "selfplay",
+        "random_moves",
+        int,
+        "opening plies sampled at temperature 1 (30)",
+    ),
+    "resign_threshold": (
+        "selfplay",
+        "resign_threshold",
+        float,
+        "resign below this win rate (0.05; 0 never)",
+    ),
+    "no_resign_fraction": (
+        "selfplay",
+        "no_resign_fraction",
+        float,
+        "games never resigned, for calibration (0.1)",
+    ),
+    "full_search_prob": (
+        "selfplay",
+        "full_search_prob",
+        float,
+        "playout cap randomisation: probability of a full search (1.0 = off)",
+    ),
+    "fast_visits": ("selfplay", "fast_visits", int, "visits of a cheap search (20)"),
+    "games_per_shard": ("selfplay", "games_per_shard", int, "games per shard file (32)"),
+    "gate_games": ("gate", "games", int, "most gating games (400)"),
+    "gate_visits": ("gate", "visits", int, "visits per gating move (100)"),
+    "window": ("train", "window_games", int, "replay window in games (20000)"),
+    "min_games": ("train", "min_games", int, "games before the first training (2000)"),
+    "batch_size": ("train", "batch_size", int, "training batch (256)"),
+    "lr": ("train", "lr", float, "learning rate (0.02 SGD, 1e-3 AdamW)"),
+    "optimizer": ("train", "optimizer", str, "sgd or adamw (sgd)"),
+    "samples_per_position": (
+        "train",
+        "samples_per_position",
+        float,
+        "times each new position is sampled (4)",
+    ),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-dir", required=True, help="the run directory (created or resumed)")
+    parser.add_argument(
+        "--generations", type=int, default=None, help="stop after this many gating decisions"
+    )
+    parser.add_argument("--hours", type=float, default=None, help="stop after this many hours")
+    parser.add_argument(
+        "--gumbel",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Gumbel root selection with N simulations per move (0: off, AlphaGo Zero's scheme)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    for flag, (_, _, kind, help_text) in FLAGS.items():
+        parser.add_argument(
+            f"--{flag.replace('_', '-')}", dest=flag, type=kind, default=None, help=help_text
+        )
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    """Return the PipelineConfig: saved settings (or defaults) with explicit flags applied."""
+    from engine.gumbel import GumbelConfig
+    from zerogo.pipeline import PipelineConfig
+
+    saved = Path(args.run_dir) / "pipeline.json"
+    base = (
+        PipelineConfig.from_dict(json.loads(saved.read_text()))
+        if saved.exists()
+        else PipelineConfig()
+    )
+    top: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {"selfplay": {}, "gate": {}, "train": {}}
+    for flag, (section, name, _, _) in FLAGS.items():
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        (top if section is None else sections[section])[name] = value
+    size = top.get("size", base.size)
+    komi = top.get("komi", base.komi)
+    selfplay = dataclasses.replace(base.selfplay, size=size, komi=komi, **sections["selfplay"])
+    if args.gumbel is not None:
+        selfplay = dataclasses.replace(
+            selfplay, gumbel=GumbelConfig(simulations=args.gumbel) if args.gumbel > 0 else None
+        )
+    gate = dataclasses.replace(base.gate, size=size, komi=komi, **sections["gate"])
+    train = dataclasses.replace(base.train, **sections["train"])
+    return dataclasses.replace(base, selfplay=selfplay, gate=gate, train=train, **top)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from zerogo.pipeline import Pipeline
+
+    console = Console(stderr=True)
+    try:
+        config = build_config(args)
+    except (ValueError, TypeError) as exc:
+        console.print(f"zerogo train: {exc}")
+        return 2
+    pipeline = Pipeline(args.run_dir, config, log=console.log, progress=not args.quiet)
+    console.log(f"run directory {args.run_dir}; settings in {Path(args.run_dir) / 'pipeline.json'}")
+    state = pipeline.run(generations=args.generations, hours=args.hours)
+    console.log(
+        f"stopped in phase {state.phase}: best {state.best}, {state.promotions} promotions, "
+        f"{state.rejections} rejections"
+    )
+    return 0
