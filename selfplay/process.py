@@ -57,7 +57,12 @@ def worker_main(
     evaluator = TorchEvaluator.from_checkpoint(checkpoint, device=device, dtype=dtype)
     worker = SelfPlayWorker(evaluator, config, out_dir, worker_id=worker_id, seed=seed)
 
+    parent = os.getppid()
+
     def stop() -> bool:
+        # a worker whose parent died (e.g. SIGKILL) stops instead of playing on alone
+        if os.getppid() != parent:
+            return True
         return stop_file is not None and Path(stop_file).exists()
 
     worker.run(games=games, seconds=seconds, stop=stop)

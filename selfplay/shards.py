@@ -40,12 +40,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 SHARD_SUFFIX = ".npz"
+WRITE_DELAY_ENV = "ZEROGO_SHARD_WRITE_DELAY"
+"""Fault injection for the kill tests: seconds to pause between writing a shard's
+temporary file and renaming it into place (unset in normal use)."""
 
 
 @dataclass
@@ -110,6 +114,9 @@ def write_shard(path: str | os.PathLike[str], games: list[GameRecord]) -> Path:
             np.savez_compressed(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
+        delay = os.environ.get(WRITE_DELAY_ENV)
+        if delay:
+            time.sleep(float(delay))
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

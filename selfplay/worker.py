@@ -170,10 +170,16 @@ class SelfPlayWorker:
         self.positions = 0
         self.shards_written: list[Path] = []
         self.resign = ResignStats()
-        self.slots = [self._new_slot(g) for g in range(config.slots)]
+        self.started_games = 0
+        self.quota: int | None = None  # games to start in this run (None: no limit)
+        self.slots: list[_Slot | None] = [self._new_slot(g) for g in range(config.slots)]
 
     # -- games ------------------------------------------------------------------
-    def _new_slot(self, g: int) -> _Slot:
+    def _new_slot(self, g: int) -> _Slot | None:
+        """Start a new game in slot ``g``, or leave it idle when the quota is started."""
+        if self.quota is not None and self.started_games >= self.quota:
+            return None
+        self.started_games += 1
         game = Game(self.config.size, self.config.komi)
         slot = _Slot(
             game=game,
@@ -193,7 +199,9 @@ class SelfPlayWorker:
         if slot.full_search:
             self.forest.request_noise(g)
 
-    def _target(self, slot: _Slot) -> float:
+    def _target(self, slot: _Slot | None) -> float:
+        if slot is None:
+            return 0.0
         return float(self.config.visits if slot.full_search else self.config.fast_visits)
 
     def run(
@@ -204,14 +212,24 @@ class SelfPlayWorker:
     ) -> int:
         """Play until ``games`` more games finish, ``seconds`` pass or ``stop()`` is true.
 
-        Finished games are written in shards of ``games_per_shard``; the remainder is
-        written at the end.  Games still in flight are dropped.  Returns the number of
-        games finished.
+        With ``games`` set, no new game is started once enough are under way, so the
+        run ends with every slot's game finished (nothing thrown away).  Finished
+        games are written in shards of ``games_per_shard``; the remainder is written
+        at the end.  Games still in flight at a time or ``stop()`` limit are dropped.
+        Returns the number of games finished.
         """
         start_games = self.finished_games
         deadline = None if seconds is None else time.monotonic() + seconds
+        if games is not None:
+            in_flight = sum(slot is not None for slot in self.slots)
+            self.quota = self.started_games - in_flight + games
+            for g, slot in enumerate(self.slots):
+                if slot is None and self.started_games < self.quota:
+                    self.slots[g] = self._new_slot(g)
         while True:
             if games is not None and self.finished_games - start_games >= games:
+                break
+            if all(slot is None for slot in self.slots):
                 break
             if deadline is not None and time.monotonic() >= deadline:
                 break
@@ -231,12 +249,14 @@ class SelfPlayWorker:
         halving = self.halving
         if halving is None:
             targets = np.array([self._target(s) for s in self.slots])
-            for g in np.flatnonzero(self.forest.root_visits() >= targets):
+            for g in np.flatnonzero((self.forest.root_visits() >= targets) & (targets > 0)):
                 self._move(int(g))
             need = np.maximum(targets - self.forest.root_visits(), 0)
             return np.clip(need, 0, lps).astype(np.int64)
         visits = self.forest.root_visits()
         for g in range(self.config.slots):
+            if self.slots[g] is None:
+                continue
             if not halving.started[g]:
                 if visits[g] > 0:
                     halving.begin(g)
@@ -246,11 +266,15 @@ class SelfPlayWorker:
                 self._move(g)
         requests = halving.requests()
         visits = self.forest.root_visits()
-        requests[~halving.started & (visits == 0)] = 1  # expand the root first
+        idle = np.array([slot is None for slot in self.slots])
+        requests[~halving.started & (visits == 0) & ~idle] = 1  # expand the root first
+        requests[idle] = 0
         return np.clip(requests, 0, lps).astype(np.int64)
 
     def _move(self, g: int) -> None:
         slot = self.slots[g]
+        if slot is None:
+            return
         game = slot.game
         stats = self.forest.root_stats(g)
         ply = len(game.moves)
@@ -301,6 +325,7 @@ class SelfPlayWorker:
 
     def _finish(self, g: int, resigned_by: int = 0) -> None:
         slot = self.slots[g]
+        assert slot is not None
         game = slot.game
         if resigned_by:
             winner = WHITE if resigned_by == BLACK else BLACK

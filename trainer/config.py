@@ -99,7 +99,8 @@ class TrainConfig:
         ownership_loss: "mse" on the tanh outputs, or "bce" between ``(1+y)/2`` and
             ``(1+o)/2`` (KataGo's choice).
         device: "auto" (CUDA when available), "cpu", "cuda" or "cuda:K".
-        amp: mixed precision (autocast) on CUDA; ignored on the CPU.
+        amp: mixed precision (autocast) on CUDA; on the CPU only with ``cpu_bf16``.
+        cpu_bf16: bfloat16 autocast when training on the CPU (fast with AMX).
         amp_dtype: "float16" (with a gradient scaler) or "bfloat16".
         seed: seed of the sampler and of ``trainer.train.seed_everything``.
         log_every: steps between TensorBoard scalar writes.
@@ -137,6 +138,7 @@ class TrainConfig:
     device: str = "auto"
     amp: bool = True
     amp_dtype: str = "float16"
+    cpu_bf16: bool = False
     seed: int = 0
     log_every: int = 100
     validation_positions: int = 4096

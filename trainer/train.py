@@ -109,8 +109,14 @@ class Trainer:
             raise ValueError(f"device {config.device!r} asked for, but CUDA is not available")
         self.model = model.to(self.device)
         self.optimizer = build_optimizer(self.model, config)
-        self.amp = config.amp and self.device.type == "cuda"
         self.amp_dtype = getattr(torch, config.amp_dtype)
+        # CUDA: float16 or bfloat16 autocast; CPU: bfloat16 autocast when asked for
+        # (about 2.5x faster on CPUs with AMX, e.g. Sapphire Rapids)
+        self.amp = config.amp and (
+            self.device.type == "cuda" or (config.cpu_bf16 and self.device.type == "cpu")
+        )
+        if self.device.type == "cpu" and self.amp:
+            self.amp_dtype = torch.bfloat16
         self.scaler = torch.amp.GradScaler(
             "cuda", enabled=self.amp and self.amp_dtype == torch.float16
         )

@@ -217,10 +217,10 @@ class Pipeline:
         hours: float | None = None,
         stop: Callable[[], bool] | None = None,
     ) -> PipelineState:
-        """Loop until ``generations`` more gating decisions, ``hours``, or ``stop()``."""
+        """Loop until ``generations`` gating decisions in all (so rerunning the same
+        command after a kill aims at the same end), ``hours`` more hours, or ``stop()``."""
         state = self.initialise()
         deadline = None if hours is None else time.monotonic() + hours * 3600
-        decisions = 0
 
         def should_stop() -> bool:
             if stop is not None and stop():
@@ -228,7 +228,7 @@ class Pipeline:
             return deadline is not None and time.monotonic() >= deadline
 
         while not should_stop():
-            if generations is not None and decisions >= generations:
+            if generations is not None and state.promotions + state.rejections >= generations:
                 break
             if state.phase == "selfplay":
                 self.selfplay_phase(should_stop)
@@ -236,8 +236,6 @@ class Pipeline:
                 self.train_phase()
             elif state.phase == "gate":
                 self.gate_phase(should_stop)
-                if state.phase == "selfplay":
-                    decisions += 1
             else:
                 raise ValueError(f"unknown phase {state.phase!r} in {self.state_path}")
         return state
@@ -259,7 +257,7 @@ class Pipeline:
         have = self.games_in_shards()
         bar = _Bar(self.progress, f"self-play {state.best}", target, have)
         while have < target and not should_stop():
-            want = min(target - have, cfg.workers * cfg.selfplay.games_per_shard)
+            want = target - have
             start = time.monotonic()
             reports = run_workers(
                 self.network_path(state.best),

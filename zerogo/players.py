@@ -2,16 +2,102 @@
 
 ``--player NAME`` picks a registered player; ``--playouts`` / ``--visits`` /
 ``--seconds`` set its budget; ``--weights`` its network (for players that have one).
+
+Players:
+
+* ``auto`` (the default): the strongest player available for the board size: the
+  network player where a shipped network is marked as stronger than pure MCTS
+  (``zerogo/networks/index.json``), otherwise ``mcts``;
+* ``net``: PUCT search guided by a network (``--weights``, or the shipped network of
+  the board size); on a size without a network it falls back to ``mcts`` and says so
+  on stderr;
+* ``mcts``: UCT-RAVE with heavy playouts, no network;
+* ``random``: uniform legal moves.
+
+Wiring a search to a network happens here and nowhere else.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from engine.player import Budget, Player
+from engine.game import Game
+from engine.player import Budget, Decision, Player
 
-DEFAULT_PLAYER = "mcts"
+DEFAULT_PLAYER = "auto"
+NETWORK_DIR = Path(__file__).parent / "networks"
+
+
+def shipped_networks() -> dict[int, dict[str, Any]]:
+    """Return the shipped networks by board size (from ``networks/index.json``)."""
+    index = NETWORK_DIR / "index.json"
+    if not index.exists():
+        return {}
+    data = json.loads(index.read_text())
+    return {
+        int(size): entry for size, entry in data.items() if (NETWORK_DIR / entry["file"]).exists()
+    }
+
+
+def shipped_network(size: int) -> Path | None:
+    """Return the path of the shipped network for ``size``, or None."""
+    entry = shipped_networks().get(size)
+    return None if entry is None else NETWORK_DIR / entry["file"]
+
+
+class SizeDispatchPlayer:
+    """Plays with a network on the sizes it has one for, with pure MCTS elsewhere.
+
+    Args:
+        make_net: builds the network player for a size (None: no network for it).
+        make_fallback: builds the pure-MCTS player.
+        announce: print on stderr when falling back.
+    """
+
+    name = "net"
+
+    def __init__(
+        self,
+        make_net: Callable[[int], Player | None],
+        make_fallback: Callable[[], Player],
+        announce: bool = True,
+    ) -> None:
+        self._make_net = make_net
+        self._make_fallback = make_fallback
+        self._players: dict[int, Player] = {}
+        self._fallback: Player | None = None
+        self._announce = announce
+
+    def player_for(self, size: int) -> Player:
+        """Return the player used on a board of ``size``."""
+        if size not in self._players:
+            player = self._make_net(size)
+            if player is None:
+                if self._fallback is None:
+                    self._fallback = self._make_fallback()
+                player = self._fallback
+                if self._announce:
+                    print(
+                        f"zerogo: no network for {size}x{size}; playing with pure MCTS",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            self._players[size] = player
+        return self._players[size]
+
+    def genmove(
+        self, game: Game, color: int, budget: Budget | None = None, cleanup: bool = False
+    ) -> Decision:
+        return self.player_for(game.size).genmove(game, color, budget, cleanup)
+
+    def reset(self) -> None:
+        for player in self._players.values():
+            player.reset()
 
 
 def _make_random(args: argparse.Namespace) -> Player:
@@ -31,7 +117,47 @@ def _make_mcts(args: argparse.Namespace) -> Player:
     return MCTSPlayer(config, budget_from_args(args))
 
 
+def _net_for_size(args: argparse.Namespace, size: int) -> Player | None:
+    """Return the network player for ``size``, or None if there is no network."""
+    from engine.puct import PUCTConfig, PUCTPlayer
+    from nn.checkpoint import read_checkpoint
+    from nn.evaluator import TorchEvaluator, default_dtype
+
+    path = Path(args.weights) if args.weights else shipped_network(size)
+    if path is None:
+        return None
+    if read_checkpoint(path).net_config.board_size != size:
+        return None
+    threads = max(1, args.threads)
+    evaluator = TorchEvaluator.from_checkpoint(
+        path, device=args.device, dtype=args.dtype or default_dtype(args.device), threads=threads
+    )
+    config = PUCTConfig(resign_threshold=min(args.resign_threshold, 0.49), leaves_per_step=16)
+    return PUCTPlayer(evaluator, config, budget_from_args(args))
+
+
+def _make_net(args: argparse.Namespace) -> Player:
+    if args.weights and not Path(args.weights).exists():
+        raise ValueError(f"no such network file: {args.weights}")
+    return SizeDispatchPlayer(lambda size: _net_for_size(args, size), lambda: _make_mcts(args))
+
+
+def _make_auto(args: argparse.Namespace) -> Player:
+    if args.weights:
+        return _make_net(args)
+
+    def strongest(size: int) -> Player | None:
+        entry = shipped_networks().get(size)
+        if entry is None or not entry.get("default", False):
+            return None
+        return _net_for_size(args, size)
+
+    return SizeDispatchPlayer(strongest, lambda: _make_mcts(args), announce=False)
+
+
 REGISTRY: dict[str, Callable[[argparse.Namespace], Player]] = {
+    "auto": _make_auto,
+    "net": _make_net,
     "mcts": _make_mcts,
     "random": _make_random,
 }
@@ -44,13 +170,22 @@ def add_player_arguments(parser: argparse.ArgumentParser) -> None:
         "--player",
         default=DEFAULT_PLAYER,
         choices=sorted(REGISTRY),
-        help=f"which player (default: {DEFAULT_PLAYER}, the strongest available)",
+        help=f"which player (default: {DEFAULT_PLAYER}, the strongest available for the size)",
     )
     group.add_argument("--playouts", type=int, default=None, help="simulations per move")
     group.add_argument("--visits", type=int, default=None, help="same as --playouts")
     group.add_argument("--seconds", type=float, default=None, help="seconds per move")
-    group.add_argument("--weights", default=None, help="network checkpoint (network players)")
+    group.add_argument(
+        "--weights", default=None, help="network checkpoint (default: the shipped network)"
+    )
     group.add_argument("--threads", type=int, default=2, help="search threads (default 2)")
+    group.add_argument("--device", default="cpu", help="network device: cpu or cuda (default cpu)")
+    group.add_argument(
+        "--dtype",
+        default=None,
+        choices=("float32", "bfloat16", "float16"),
+        help="network arithmetic (default: bfloat16 on CPUs with AMX, else float32)",
+    )
     group.add_argument(
         "--resign-threshold",
         type=float,

@@ -85,7 +85,10 @@ FLAGS: dict[str, tuple[str | None, str, type, str]] = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", required=True, help="the run directory (created or resumed)")
     parser.add_argument(
-        "--generations", type=int, default=None, help="stop after this many gating decisions"
+        "--generations",
+        type=int,
+        default=None,
+        help="stop once the run has made this many gating decisions in all",
     )
     parser.add_argument("--hours", type=float, default=None, help="stop after this many hours")
     parser.add_argument(
@@ -94,6 +97,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="Gumbel root selection with N simulations per move (0: off, AlphaGo Zero's scheme)",
+    )
+    parser.add_argument(
+        "--train-bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bfloat16 autocast when training on the CPU (about 2.5x faster with AMX)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     for flag, (_, _, kind, help_text) in FLAGS.items():
@@ -128,6 +137,8 @@ def build_config(args: argparse.Namespace) -> Any:
             selfplay, gumbel=GumbelConfig(simulations=args.gumbel) if args.gumbel > 0 else None
         )
     gate = dataclasses.replace(base.gate, size=size, komi=komi, **sections["gate"])
+    if args.train_bf16 is not None:
+        sections["train"]["cpu_bf16"] = args.train_bf16
     train = dataclasses.replace(base.train, **sections["train"])
     return dataclasses.replace(base, selfplay=selfplay, gate=gate, train=train, **top)
 

@@ -1,0 +1,138 @@
+"""The learning loop end to end on a tiny network, and its survival of SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from selfplay.shards import list_shards, read_shard
+
+TINY = [
+    "--size",
+    "5",
+    "--preset",
+    "b2c16",
+    "--games-per-generation",
+    "16",
+    "--min-games",
+    "16",
+    "--workers",
+    "1",
+    "--visits",
+    "12",
+    "--slots",
+    "8",
+    "--games-per-shard",
+    "4",
+    "--gate-games",
+    "12",
+    "--gate-visits",
+    "12",
+    "--batch-size",
+    "32",
+    "--dtype",
+    "float32",
+    "--window",
+    "200",
+    "--random-moves",
+    "6",
+    "--quiet",
+]
+
+
+def zerogo(*args: str) -> list[str]:
+    return [sys.executable, "-m", "zerogo", *args]
+
+
+def game_ids(run_dir: Path) -> set[int]:
+    ids: set[int] = set()
+    for path in list_shards(run_dir / "shards"):
+        ids.update(int(i) for i in read_shard(path)["game_ids"])
+    return ids
+
+
+def test_one_generation_end_to_end(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    start = time.monotonic()
+    done = subprocess.run(
+        zerogo("train", "--run-dir", str(run_dir), "--generations", "1", *TINY),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert time.monotonic() - start < 120
+    state = json.loads((run_dir / "state.json").read_text())
+    assert state["phase"] == "selfplay"
+    assert state["promotions"] + state["rejections"] == 1
+    history = [json.loads(line) for line in (run_dir / "history.jsonl").read_text().splitlines()]
+    assert len(history) == 1 and history[0]["games"] >= 1
+    assert len(game_ids(run_dir)) >= 16
+    lineage = [
+        json.loads(line) for line in (run_dir / "shards" / "lineage.jsonl").read_text().splitlines()
+    ]
+    assert {n for entry in lineage for n in entry["networks"]} == {"gen-0000"}
+    assert (run_dir / "elo.png").stat().st_size > 1000
+    assert (run_dir / "train_config.json").exists()
+    assert any((run_dir / "tb").iterdir())
+    # the candidate and every promoted network load with weights_only
+    from nn.checkpoint import read_checkpoint
+
+    for path in (run_dir / "networks").glob("*.pt"):
+        assert read_checkpoint(path).net_config.board_size == 5
+
+
+def test_sigkill_at_random_moments_loses_no_finished_game(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    env = dict(os.environ, ZEROGO_SHARD_WRITE_DELAY="0.3")
+    rng = random.Random(7)
+    seen: set[int] = set()
+    promoted: set[str] = set()
+    kills = 0
+    mid_write = 0
+    for attempt in range(7):
+        process = subprocess.Popen(
+            zerogo("train", "--run-dir", str(run_dir), "--generations", "3", *TINY),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if attempt < 6:
+            deadline = time.monotonic() + rng.uniform(4.0, 12.0)
+            # on some attempts, wait for a shard write in progress and kill inside it
+            want_mid_write = attempt % 2 == 1
+            while time.monotonic() < deadline and process.poll() is None:
+                if want_mid_write and any((run_dir / "shards").glob(".tmp-*")):
+                    mid_write += 1
+                    break
+                time.sleep(0.05)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                kills += 1
+        else:
+            assert process.wait(timeout=300) == 0
+        now = game_ids(run_dir)
+        assert seen <= now, f"finished games lost after kill {kills}: {sorted(seen - now)[:5]}"
+        seen = now
+        networks = {p.stem for p in (run_dir / "networks").glob("gen-*.pt")}
+        assert promoted <= networks
+        promoted = networks
+        for path in list_shards(run_dir / "shards"):
+            arrays = read_shard(path)  # every visible shard is complete
+            assert len(arrays["game_offsets"]) == len(arrays["game_ids"]) + 1
+    assert kills >= 5
+    assert mid_write >= 1
+    state = json.loads((run_dir / "state.json").read_text())
+    assert state["promotions"] + state["rejections"] == 3
+    ids = np.array(sorted(seen))
+    assert len(ids) == len(np.unique(ids))
