@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,14 @@ class WorkerReport:
     worker_id: int
     games: int
     positions: int
+    moves_played: int
     shards: list[str]
     resign: ResignStats
     leaves: int
     network_seconds: float
     search_seconds: float
+    mean_batch: float
+    seconds: float
 
 
 def worker_main(
@@ -65,17 +69,22 @@ def worker_main(
             return True
         return stop_file is not None and Path(stop_file).exists()
 
+    start = time.monotonic()
     worker.run(games=games, seconds=seconds, stop=stop)
+    elapsed = time.monotonic() - start
     counters = worker.forest.counters
     return WorkerReport(
         worker_id=worker_id,
         games=worker.finished_games,
         positions=worker.positions,
+        moves_played=worker.moves_played,
         shards=[str(p) for p in worker.shards_written],
         resign=worker.resign,
         leaves=counters.leaves,
         network_seconds=counters.network_seconds,
         search_seconds=counters.search_seconds,
+        mean_batch=float(sum(counters.batch_sizes) / max(len(counters.batch_sizes), 1)),
+        seconds=elapsed,
     )
 
 

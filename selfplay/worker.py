@@ -168,6 +168,7 @@ class SelfPlayWorker:
         self.pending: list[GameRecord] = []
         self.finished_games = 0
         self.positions = 0
+        self.moves_played = 0  # finished and unfinished games
         self.shards_written: list[Path] = []
         self.resign = ResignStats()
         self.started_games = 0
@@ -307,6 +308,7 @@ class SelfPlayWorker:
         slot.targets.append(slot.full_search)
         slot.root_values.append(float(stats.value))
         game.play(action)
+        self.moves_played += 1
         if game.is_over or len(game.moves) >= self.config.move_cap:
             self._finish(g)
             return

@@ -1,15 +1,24 @@
-"""``zerogo bench``: speed benchmarks (playouts now; network and self-play later)."""
+"""``zerogo bench``: speed benchmarks of the playouts, the network and self-play.
+
+Results are ratios on a noisy machine: compare runs made together, never assert
+timings in tests.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
+import time
+from pathlib import Path
 
-HELP = "measure engine speed (playouts/s, ...)"
-DESCRIPTION = """Speed benchmarks. Results are ratios on a noisy machine: compare runs made
-together, never assert timings in tests.
+HELP = "measure engine speed (playouts/s, network, self-play)"
+DESCRIPTION = """Speed benchmarks (one JSON object with --json).
 
   zerogo bench playouts --size 9 --threads 1 --seconds 5 --json
+  zerogo bench nn --json                      # b6c64 evaluations/s by batch size
+  zerogo bench selfplay --visits 100 --json   # finished games per hour
+  zerogo bench selfplay --gumbel 16 --json
 """
 
 
@@ -29,26 +38,152 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     playouts.add_argument("--seed", type=int, default=1)
     playouts.add_argument("--json", action="store_true", help="print one JSON object")
 
+    nn = sub.add_parser("nn", help="network evaluations per second by batch size")
+    nn.add_argument("--preset", default="b6c64", help="network preset (default b6c64)")
+    nn.add_argument("--size", type=int, default=9)
+    nn.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32, 64, 256])
+    nn.add_argument("--seconds", type=float, default=3.0, help="per batch size (default 3)")
+    nn.add_argument("--threads", type=int, default=None, help="torch threads")
+    nn.add_argument("--device", default="cpu")
+    nn.add_argument("--dtype", default="float32", help="float32 or bfloat16 (autocast)")
+    nn.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sp = sub.add_parser("selfplay", help="self-play games per hour")
+    sp.add_argument("--weights", default=None, help="network (default: a random b6c64)")
+    sp.add_argument("--preset", default="b6c64", help="preset of the random network")
+    sp.add_argument("--size", type=int, default=9)
+    sp.add_argument("--visits", type=int, default=100, help="visits per move (default 100)")
+    sp.add_argument("--gumbel", type=int, default=0, help="Gumbel simulations per move (0: off)")
+    sp.add_argument("--full-search-prob", type=float, default=1.0, help="playout cap randomisation")
+    sp.add_argument("--slots", type=int, default=32, help="games per worker at once (32)")
+    sp.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    sp.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    sp.add_argument("--dtype", default=None, help="inference dtype (default: fastest safe)")
+    sp.add_argument("--device", default="cpu")
+    sp.add_argument("--seconds", type=float, default=120.0, help="duration (default 120)")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+
 
 def run(args: argparse.Namespace) -> int:
-    if args.what == "playouts":
-        from engine.playouts import benchmark_playouts
-
-        try:
-            result = benchmark_playouts(
-                args.size, args.threads, args.seconds, args.policy, args.seed
-            )
-        except ValueError as exc:
-            print(f"zerogo bench: {exc}")
-            return 2
-        if args.json:
-            print(json.dumps(result.as_dict()))
+    try:
+        if args.what == "playouts":
+            result = _playouts(args)
+        elif args.what == "nn":
+            result = _nn(args)
         else:
-            print(
-                f"{result.policy} playouts, {result.size}x{result.size}, "
-                f"{result.threads} thread(s): "
-                f"{result.playouts_per_s:,.0f} playouts/s, "
-                f"{result.moves_per_playout:.1f} moves/playout"
-            )
-        return 0
-    return 2
+            result = _selfplay(args)
+    except ValueError as exc:
+        print(f"zerogo bench: {exc}")
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>24}: {value}")
+    return 0
+
+
+def _playouts(args: argparse.Namespace) -> dict[str, object]:
+    from engine.playouts import benchmark_playouts
+
+    return benchmark_playouts(
+        args.size, args.threads, args.seconds, args.policy, args.seed
+    ).as_dict()
+
+
+def _nn(args: argparse.Namespace) -> dict[str, object]:
+    from nn.bench import benchmark_network
+
+    return benchmark_network(
+        args.preset,
+        args.size,
+        tuple(args.batch_sizes),
+        args.seconds,
+        args.threads,
+        args.device,
+        dtype=args.dtype,
+    )
+
+
+def _selfplay(args: argparse.Namespace) -> dict[str, object]:
+    """Self-play for a while; games/hour = moves/s over moves per finished game."""
+    from engine.gumbel import GumbelConfig
+    from engine.puct import PUCTConfig
+    from nn.bench import benchmark_network
+    from nn.evaluator import default_dtype
+    from selfplay.process import run_workers
+    from selfplay.worker import SelfPlayConfig
+
+    dtype = args.dtype or default_dtype(args.device)
+    config = SelfPlayConfig(
+        size=args.size,
+        slots=args.slots,
+        visits=args.visits,
+        resign_threshold=0.0,
+        full_search_prob=args.full_search_prob,
+        games_per_shard=10_000,
+        gumbel=GumbelConfig(simulations=args.gumbel) if args.gumbel > 0 else None,
+        search=PUCTConfig(capacity=50_000),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = args.weights or _random_network(Path(tmp) / "random.pt", args.preset, args.size)
+        start = time.monotonic()
+        reports = run_workers(
+            weights,
+            config,
+            Path(tmp) / "shards",
+            args.workers,
+            seconds=args.seconds,
+            device=args.device,
+            threads=args.threads,
+            dtype=dtype,
+        )
+        wall = time.monotonic() - start
+    elapsed = max(r.seconds for r in reports)  # inside the workers: start-up excluded
+    games = sum(r.games for r in reports)
+    positions = sum(r.positions for r in reports)
+    moves = sum(r.moves_played for r in reports)
+    leaves = sum(r.leaves for r in reports)
+    plies = positions / games if games else float("nan")
+    # the bare network speed at the batch size self-play used, measured in this run
+    batch = max(1, round(sum(r.mean_batch for r in reports) / len(reports)))
+    bare = benchmark_network(
+        args.preset, args.size, (batch,), 3.0, args.threads, args.device, dtype=dtype
+    )
+    bare_rate = float(bare["batches"][0]["evals_per_s"]) * args.workers
+    network_seconds = sum(r.network_seconds for r in reports)
+    return {
+        "network": Path(weights).name if args.weights else f"random {args.preset}",
+        "size": args.size,
+        "visits": args.gumbel if args.gumbel > 0 else args.visits,
+        "gumbel": args.gumbel > 0,
+        "workers": args.workers,
+        "dtype": dtype,
+        "seconds": round(elapsed, 1),
+        "wall_seconds": round(wall, 1),
+        "games_finished": games,
+        "plies_per_game": round(plies, 1),
+        "moves_per_s": round(moves / elapsed, 1),
+        "games_per_hour": round(3600 * moves / elapsed / plies, 0) if games else None,
+        "evals_per_s": round(leaves / elapsed, 0),
+        "network_busy": round(network_seconds / (args.workers * elapsed), 3),
+        "mean_batch": batch,
+        "bare_evals_per_s": round(bare_rate, 0),
+        "evals_vs_bare": round(leaves / elapsed / bare_rate, 3) if bare_rate else None,
+    }
+
+
+def _random_network(path: Path, preset_name: str, size: int) -> str:
+    import torch
+
+    from engine.features import FeatureConfig
+    from nn.checkpoint import save_checkpoint
+    from nn.go_net import GoNet, preset
+
+    torch.manual_seed(0)
+    features = FeatureConfig()
+    config = preset(preset_name, size, features.num_planes)
+    save_checkpoint(
+        path, GoNet(config), config, {"name": f"random-{preset_name}"}, feature_config=features
+    )
+    return str(path)
