@@ -183,4 +183,4 @@ def test_benchmark_smoke() -> None:
     with pytest.raises(ValueError, match="batch sizes"):
         benchmark_network(batch_sizes=())
     with pytest.raises(ValueError, match="unknown network preset"):
-        benchmark_network("b1c1", seconds=0.01)
+        benchmark_network("huge", seconds=0.01)

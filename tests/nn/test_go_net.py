@@ -108,8 +108,9 @@ def test_preset_arguments_and_overrides() -> None:
     config = preset("b6c64", board_size=19, in_planes=22, ownership=False)
     assert (config.board_size, config.in_planes, config.ownership) == (19, 22, False)
     assert (config.blocks, config.channels) == (6, 64)
+    assert (preset("b7c77").blocks, preset("b7c77").channels) == (7, 77)  # any bXcY shape
     with pytest.raises(ValueError, match="unknown network preset"):
-        preset("b7c77")
+        preset("large")
 
 
 # -- GoNet ---------------------------------------------------------------------
