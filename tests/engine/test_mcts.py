@@ -155,3 +155,30 @@ def test_config_validation() -> None:
         MCTSConfig(resign_threshold=0.7)
     with pytest.raises(ValueError):
         Budget(playouts=0)
+
+
+def test_captures_dead_stones_before_passing_under_strict_tromp_taylor() -> None:
+    # Black owns A-C but a dead white stone sits at A3; white owns D-E.  Counted
+    # strictly (no dead-stone removal) the A3 stone makes A-B neutral and white wins,
+    # so after white's pass black must capture it before passing back.
+    #    A B C D E
+    #  5 . . X O .
+    #  4 . . X O .
+    #  3 O . X O .
+    #  2 . . X O .
+    #  1 . . X O .
+    game = position(
+        5, ["C1", "C2", "C3", "C4", "C5"], ["D1", "D2", "D3", "D4", "D5", "A3"], WHITE
+    )
+    game.komi = 0.5
+    assert game.tromp_taylor_score() < 0  # strictly counted, white wins as it stands
+    player = MCTSPlayer(MCTSConfig(threads=1, seed=8), Budget(playouts=1500))
+    for _ in range(12):
+        game.play(game.pass_action, WHITE)
+        decision = player.genmove(game, BLACK)
+        game.play(decision.action, BLACK)
+        if decision.action == game.pass_action:
+            break
+    assert game.board.get(coords.from_gtp("A3", 5)) == 0  # captured
+    assert game.tromp_taylor_score() > 0  # the strict count now agrees: black wins
+    assert game.moves[-1].action == game.pass_action
