@@ -161,9 +161,13 @@ def play_arena(
                 a_moves = (game.to_move == BLACK) == a_black
                 mover[slot] = 0 if a_moves else 1
         for k, forest in enumerate(forests):
+            if stop:
+                break
             visits = forest.root_visits()
             ready = (mover == k) & (visits >= config.visits)
             for slot in np.flatnonzero(ready):
+                if stop:
+                    break
                 game = games[slot]
                 assert game is not None
                 stats = forest.root_stats(int(slot))

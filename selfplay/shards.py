@@ -41,6 +41,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,7 +137,7 @@ def read_shard(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise ValueError(f"{path}: not a readable shard ({exc})") from None
     missing = {"game_ids", "game_offsets", "moves", "policy_offsets"} - set(arrays)
     if missing:

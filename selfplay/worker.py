@@ -173,7 +173,8 @@ class SelfPlayWorker:
         self.resign = ResignStats()
         self.started_games = 0
         self.quota: int | None = None  # games to start in this run (None: no limit)
-        self.slots: list[_Slot | None] = [self._new_slot(g) for g in range(config.slots)]
+        # games start in ``run``, where the quota is known
+        self.slots: list[_Slot | None] = [None] * config.slots
 
     # -- games ------------------------------------------------------------------
     def _new_slot(self, g: int) -> _Slot | None:
@@ -221,12 +222,11 @@ class SelfPlayWorker:
         """
         start_games = self.finished_games
         deadline = None if seconds is None else time.monotonic() + seconds
-        if games is not None:
-            in_flight = sum(slot is not None for slot in self.slots)
-            self.quota = self.started_games - in_flight + games
-            for g, slot in enumerate(self.slots):
-                if slot is None and self.started_games < self.quota:
-                    self.slots[g] = self._new_slot(g)
+        in_flight = sum(slot is not None for slot in self.slots)
+        self.quota = None if games is None else self.started_games - in_flight + games
+        for g, slot in enumerate(self.slots):
+            if slot is None:
+                self.slots[g] = self._new_slot(g)
         while True:
             if games is not None and self.finished_games - start_games >= games:
                 break
@@ -252,6 +252,7 @@ class SelfPlayWorker:
             targets = np.array([self._target(s) for s in self.slots])
             for g in np.flatnonzero((self.forest.root_visits() >= targets) & (targets > 0)):
                 self._move(int(g))
+            targets = np.array([self._target(s) for s in self.slots])  # moves changed them
             need = np.maximum(targets - self.forest.root_visits(), 0)
             return np.clip(need, 0, lps).astype(np.int64)
         visits = self.forest.root_visits()

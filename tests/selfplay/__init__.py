@@ -1,0 +1,1 @@
+"""Tests of the self-play package: shards, the self-play worker and the arena."""
