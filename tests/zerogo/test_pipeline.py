@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from selfplay.shards import list_shards, read_shard
 
@@ -59,8 +60,22 @@ def game_ids(run_dir: Path) -> set[int]:
     return ids
 
 
-def test_one_generation_end_to_end(tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny run directory after one generation (self-play, training, gating)."""
+    run_dir = tmp_path_factory.mktemp("pipeline") / "run"
+    done = subprocess.run(
+        zerogo("train", "--run-dir", str(run_dir), "--generations", "1", *TINY),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return run_dir
+
+
+def test_one_generation_end_to_end(trained_run: Path) -> None:
+    run_dir = trained_run
     start = time.monotonic()
     done = subprocess.run(
         zerogo("train", "--run-dir", str(run_dir), "--generations", "1", *TINY),
@@ -88,6 +103,33 @@ def test_one_generation_end_to_end(tmp_path: Path) -> None:
 
     for path in (run_dir / "networks").glob("*.pt"):
         assert read_checkpoint(path).net_config.board_size == 5
+
+
+def test_anchor_against_gnugo(trained_run: Path) -> None:
+    gnugo = "/usr/games/gnugo --mode gtp --level 1 --chinese-rules"
+    done = subprocess.run(
+        zerogo(
+            "anchor",
+            "--run-dir",
+            str(trained_run),
+            "-n",
+            "2",
+            "--visits",
+            "8",
+            "--opponent",
+            gnugo,
+            "--json",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    assert record["games"] == 2 and 0 <= record["wins"] <= 2
+    anchors = (trained_run / "anchors.jsonl").read_text().splitlines()
+    assert json.loads(anchors[-1])["network"] == record["network"]
+    assert len(list((trained_run / "anchors" / record["network"]).glob("*.sgf"))) == 2
 
 
 def test_sigkill_at_random_moments_loses_no_finished_game(tmp_path: Path) -> None:
