@@ -24,7 +24,8 @@ Arrays (G games, capacity C nodes per game, W = N + 2, T history planes):
     stats   float32 (G, 5, C)  VISITS, VALUE (sum, from the view of the player who
                                moved into the node), PRIOR, VLOSS (in flight),
                                NET_VALUE (the network's value of the node, side to
-                               move's view, once expanded)
+                               move's view, once expanded), SCORE (sum of the backed-up
+                               area estimates, same view as VALUE, komi excluded)
     tmeta   int64 (G, 3)       nodes used, capacity, root node
     roots   int64 (G, ROWS, W*W)  playout-board state at each root
     hist    int8 (G, T, W*W)   the root position and the T-1 before it, newest first
@@ -67,7 +68,8 @@ VALUE = 1
 PRIOR = 2
 VLOSS = 3
 NET_VALUE = 4
-STAT_ROWS = 5
+SCORE = 5
+STAT_ROWS = 6
 
 T_USED = 0
 T_CAPACITY = 1
@@ -274,14 +276,15 @@ def select_leaves(
                 stat_out[2] += 1
                 continue
             if terminal:
-                score = score_area(s) - params[P_KOMI]
+                area = score_area(s)  # black minus white
+                score = area - params[P_KOMI]
                 to_move = s[META, X_TO_MOVE]
                 v = 0.0
                 if score > 0:
                     v = 1.0 if to_move == 1 else -1.0
                 elif score < 0:
                     v = -1.0 if to_move == 1 else 1.0
-                _backup(stats, g, path, depth, v)
+                _backup(stats, g, path, depth, v, area if to_move == 1 else -area)
                 stat_out[1] += 1
                 continue
             # a new leaf: remember its path and legal moves, write its planes
@@ -344,16 +347,20 @@ def _exact_liberties(s: np.ndarray, out: np.ndarray, mark: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _backup(stats: np.ndarray, g: int, path: np.ndarray, depth: int, v: float) -> None:
-    """Back up value ``v`` (side to move at the leaf) along ``path``, removing one
+def _backup(stats: np.ndarray, g: int, path: np.ndarray, depth: int, v: float, area: float) -> None:
+    """Back up value ``v`` and area estimate ``area`` (side to move at the leaf; area is
+    own points minus the opponent's, komi excluded) along ``path``, removing one
     virtual loss from each node."""
     value = -v  # the leaf's VALUE is from the view of the player who moved into it
+    score = -area
     for k in range(depth, -1, -1):
         nd = path[k]
         stats[g, VISITS, nd] += 1.0
         stats[g, VALUE, nd] += value
+        stats[g, SCORE, nd] += score
         stats[g, VLOSS, nd] -= 1.0
         value = -value
+        score = -score
 
 
 @njit(cache=True, nogil=True)
@@ -369,15 +376,17 @@ def expand_and_backup(
     leaf_count: np.ndarray,
     logits: np.ndarray,
     values: np.ndarray,
+    areas: np.ndarray,
     size: int,
 ) -> int:
     """Expand each leaf with the softmax of its logits over its legal moves, back up
     its value, and clear its PENDING mark.
 
-    ``logits`` float32 (B, N*N+1) and ``values`` float32 (B,) come from the network
-    for the side to move at each leaf.  A leaf whose tree is full is backed up without
-    being expanded.  Modifies the trees.  Returns the number of leaves left unexpanded
-    because a tree was full.
+    ``logits`` float32 (B, N*N+1), ``values`` float32 (B,) and ``areas`` float32
+    (B,) (the sum of the ownership map: expected own area minus the opponent's) come
+    from the network for the side to move at each leaf.  A leaf whose tree is full is
+    backed up without being expanded.  Modifies the trees.  Returns the number of
+    leaves left unexpanded because a tree was full.
     """
     w = size + 2
     full = 0
@@ -408,6 +417,7 @@ def expand_and_backup(
                 stats[g, PRIOR, child] = e
                 stats[g, VLOSS, child] = 0.0
                 stats[g, NET_VALUE, child] = 0.0
+                stats[g, SCORE, child] = 0.0
                 total += e
             for j in range(count):
                 stats[g, PRIOR, first + j] /= total
@@ -418,7 +428,7 @@ def expand_and_backup(
         else:
             links[g, COUNT, node] = 0
             full += 1
-        _backup(stats, g, leaf_path[b], depth, np.float64(values[b]))
+        _backup(stats, g, leaf_path[b], depth, np.float64(values[b]), np.float64(areas[b]))
     return full
 
 
@@ -449,8 +459,8 @@ def add_root_noise(
 def root_children(
     links: np.ndarray, stats: np.ndarray, tmeta: np.ndarray, g: int, out: np.ndarray
 ) -> int:
-    """Write (move, visits, value sum, prior, in flight) of game ``g``'s root
-    children into ``out`` (float64 (n, 5)); value sums are from the root player's view.
+    """Write (move, visits, value sum, prior, in flight, area sum) of game ``g``'s
+    root children into ``out`` (float64 (n, 6)); sums are from the root player's view.
     Returns the number of children (0 if the root is not expanded)."""
     root = tmeta[g, T_ROOT]
     first = links[g, FIRST, root]
@@ -464,6 +474,7 @@ def root_children(
         out[j, 2] = stats[g, VALUE, child]
         out[j, 3] = stats[g, PRIOR, child]
         out[j, 4] = stats[g, VLOSS, child]
+        out[j, 5] = stats[g, SCORE, child]
     return count
 
 

@@ -87,6 +87,9 @@ class RootStats:
         visits_total: visits of the root.
         net_value: the network's value of the root position (root player's view).
         in_flight: simulations still pending below each child.
+        areas: mean backed-up area estimate below each child (root player's points
+            minus the opponent's, komi excluded).
+        area: the same for the root.
     """
 
     actions: np.ndarray
@@ -97,6 +100,8 @@ class RootStats:
     visits_total: int
     net_value: float = 0.0
     in_flight: np.ndarray | None = None
+    areas: np.ndarray | None = None
+    area: float = 0.0
 
     def best(self) -> int:
         """Return the most visited action (ties: higher prior)."""
@@ -176,6 +181,7 @@ class SearchForest:
         self.planes = evaluator.feature_config.num_planes
         self._rng = np.random.default_rng(seed)
         self.noise_pending = np.zeros(slots, dtype=bool)
+        self.root_ownership: dict[int, np.ndarray] = {}
         self.gumbel = np.zeros(slots, dtype=np.bool_)
         self.root_mask = np.zeros((slots, width * width + 1), dtype=np.uint8)
         self.root_rank = np.zeros((slots, width * width + 1), dtype=np.float64)
@@ -222,6 +228,7 @@ class SearchForest:
             self.hist[g, t] = snap.arrays.color
         self._set_allowed(g, game, color)
         K.reset_tree(self.links, self.stats, self.tmeta, g)
+        self.root_ownership.pop(g, None)
 
     def play(self, g: int, game: Game) -> bool:
         """Follow the move just played in ``game`` (already played there) in slot ``g``.
@@ -230,6 +237,7 @@ class SearchForest:
         """
         move = game.moves[-1]
         padded = coords.action_to_padded(move.action, self.size)
+        self.root_ownership.pop(g, None)
         kept = bool(
             K.advance_root(
                 self.links, self.stats, self.tmeta, g, padded, self.spare_links, self.spare_stats
@@ -257,6 +265,7 @@ class SearchForest:
     def reset(self, g: int) -> None:
         """Forget slot ``g``'s tree."""
         K.reset_tree(self.links, self.stats, self.tmeta, g)
+        self.root_ownership.pop(g, None)
 
     # -- search -----------------------------------------------------------------
     def root_visits(self) -> np.ndarray:
@@ -306,8 +315,10 @@ class SearchForest:
         )
         selected = time.perf_counter()
         if n > 0:
-            logits, values, _ = self.evaluator.evaluate(self.features[:n])
+            logits, values, ownership = self.evaluator.evaluate(self.features[:n])
             evaluated = time.perf_counter()
+            areas = np.asarray(ownership, dtype=np.float32).reshape(n, -1).sum(axis=1)
+            self._remember_root_ownership(n, ownership)
             full = K.expand_and_backup(
                 self.links,
                 self.stats,
@@ -320,6 +331,7 @@ class SearchForest:
                 self.leaf_count,
                 np.ascontiguousarray(logits, dtype=np.float32),
                 np.ascontiguousarray(values, dtype=np.float32),
+                np.ascontiguousarray(areas, dtype=np.float32),
                 self.size,
             )
             self.counters.full += int(full)
@@ -333,6 +345,11 @@ class SearchForest:
         self.counters.abandoned += int(counters[2])
         self._apply_pending_noise()
         return n
+
+    def _remember_root_ownership(self, n: int, ownership: np.ndarray) -> None:
+        """Keep the network's ownership map (side to move's view) of evaluated roots."""
+        for b in np.flatnonzero(self.leaf_depth[:n] == 0):
+            self.root_ownership[int(self.leaf_game[b])] = ownership[b]
 
     def request_noise(self, g: int) -> None:
         """Mix Dirichlet noise into slot ``g``'s root priors (now, or once it is expanded)."""
@@ -371,7 +388,7 @@ class SearchForest:
 
     def root_stats(self, g: int) -> RootStats:
         """Return the root statistics of slot ``g``."""
-        out = np.zeros((self.size * self.size + 1, 5), dtype=np.float64)
+        out = np.zeros((self.size * self.size + 1, 6), dtype=np.float64)
         n = K.root_children(self.links, self.stats, self.tmeta, g, out)
         rows = out[:n]
         actions = np.array(
