@@ -407,8 +407,32 @@ def root_children(links: np.ndarray, stats: np.ndarray, tmeta: np.ndarray, out: 
 @njit(cache=True, nogil=True)
 def principal_variation(links: np.ndarray, stats: np.ndarray, node: int, out: np.ndarray) -> int:
     """Write the most-visited line from ``node`` into ``out``; return its length."""
-    n = 0
-    while links[FIRST, node] >= 0 and n < out.shape[0]:
+    first = links[FIRST, node]
+    if first < 0:
+        return 0
+    best = -1
+    best_visits = 0.0
+    for child in range(first, first + links[COUNT, node]):
+        if stats[VISITS, child] > best_visits:
+            best_visits = stats[VISITS, child]
+            best = child
+    if best < 0:
+        return 0
+    return line_from(links, stats, best, out)
+
+
+@njit(cache=True, nogil=True)
+def line_from(links: np.ndarray, stats: np.ndarray, node: int, out: np.ndarray) -> int:
+    """Write ``node``'s move, then the most visited line below it, into ``out``;
+    return its length.
+
+    Works on any tree whose ``links`` rows are (MOVE, FIRST, COUNT) and whose
+    ``stats`` row 0 is the visit count: this one, and one game of the PUCT forest
+    (``links[g]``, ``stats[g]``).
+    """
+    out[0] = links[MOVE, node]
+    n = 1
+    while links[FIRST, node] >= 0 and links[COUNT, node] > 0 and n < out.shape[0]:
         first = links[FIRST, node]
         best = -1
         best_visits = 0.0

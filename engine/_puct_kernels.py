@@ -543,26 +543,3 @@ def advance_root(
     tmeta[g, T_USED] = used
     tmeta[g, T_ROOT] = 0
     return True
-
-
-@njit(cache=True, nogil=True)
-def principal_variation(
-    links: np.ndarray, stats: np.ndarray, tmeta: np.ndarray, g: int, out: np.ndarray
-) -> int:
-    """Write the most-visited line from game ``g``'s root into ``out``; return its length."""
-    node = tmeta[g, T_ROOT]
-    n = 0
-    while links[g, FIRST, node] >= 0 and links[g, COUNT, node] > 0 and n < out.shape[0]:
-        first = links[g, FIRST, node]
-        best = -1
-        best_visits = 0.0
-        for child in range(first, first + links[g, COUNT, node]):
-            if stats[g, VISITS, child] > best_visits:
-                best_visits = stats[g, VISITS, child]
-                best = child
-        if best < 0:
-            break
-        out[n] = links[g, MOVE, best]
-        n += 1
-        node = best
-    return n

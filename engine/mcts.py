@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from engine import _mcts_kernels as MK
 from engine import _playout_kernels as P
 from engine import coords
 from engine._policy_kernels import make_pattern_table
+from engine.analysis import AnalysisSnapshot, Candidate, lower_confidence_bound
 from engine.board import BLACK
 from engine.game import Game
 from engine.player import RESIGN, Budget, Decision
@@ -292,6 +294,12 @@ class MCTSPlayer:
         """Re-root the trees on the current position, or reset them."""
         previous = self._tree_game
         moves = [(m.color, m.action) for m in game.moves]
+        if (
+            self.config.reuse_tree
+            and previous is not None
+            and previous == (game.size, moves, color)
+        ):
+            return  # the same position for the same side: search on in the same trees
         reused = False
         if self.config.reuse_tree and previous is not None:
             size, old_moves, old_color = previous
@@ -347,6 +355,89 @@ class MCTSPlayer:
         n = MK.principal_variation(tree.links, tree.stats, int(tree.meta[MK.T_ROOT]), pv)
         line = [coords.padded_to_action(int(p), size) for p in pv[:n]]
         return SearchResult(moves, simulations, seconds, line)
+
+    def analyze(
+        self,
+        game: Game,
+        color: int,
+        report: Callable[[AnalysisSnapshot], bool],
+        interval: float = 0.1,
+        budget: Budget | None = None,
+        stop: threading.Event | None = None,
+    ) -> Decision:
+        """Search in slices of ``interval`` seconds, reporting a snapshot after each
+        (see ``engine.analysis``); stops at the budget, on ``stop`` or when ``report``
+        returns False.  Returns the move the search would play."""
+        start = time.monotonic()
+        spent = 0
+        while True:
+            playouts = None
+            if budget is not None and budget.playouts is not None:
+                playouts = max(1, budget.playouts - spent)
+            seconds = interval
+            if budget is not None and budget.seconds is not None:
+                seconds = min(interval, max(0.01, budget.seconds - (time.monotonic() - start)))
+            result = self.search(game, color, Budget(playouts=playouts, seconds=seconds))
+            spent += result.simulations
+            done = (
+                (stop is not None and stop.is_set())
+                or (budget is not None and budget.playouts is not None and spent >= budget.playouts)
+                or (
+                    budget is not None
+                    and budget.seconds is not None
+                    and time.monotonic() - start >= budget.seconds
+                )
+            )
+            if not report(self.snapshot(game, color, result)) or done:
+                break
+        legal = [m for m in result.moves if game.board.is_legal(m.action, color)]
+        if not legal:
+            return Decision(game.pass_action, visits=spent)
+        best = legal[0]
+        return Decision(best.action, best.winrate, spent, {"search": result})
+
+    def snapshot(self, game: Game, color: int, result: SearchResult) -> AnalysisSnapshot:
+        """Return an analysis snapshot of the trees (ownership by playouts)."""
+        from engine.scoring import ownership
+
+        size = game.size
+        lines: dict[int, list[int]] = {}
+        tree = self._trees[0]
+        root = int(tree.meta[MK.T_ROOT])
+        first = int(tree.links[MK.FIRST, root])
+        buffer = np.zeros(24, dtype=np.int64)
+        if first >= 0:
+            for child in range(first, first + int(tree.links[MK.COUNT, root])):
+                if tree.stats[MK.VISITS, child] > 0:
+                    n = MK.line_from(tree.links, tree.stats, child, buffer)
+                    actions = [coords.padded_to_action(int(p), size) for p in buffer[:n]]
+                    lines[actions[0]] = actions
+        own = ownership(game, playouts=200) * (1.0 if color == BLACK else -1.0)
+        komi = game.komi if color != BLACK else -game.komi
+        lead = float(own.sum()) + komi
+        total = sum(m.visits for m in result.moves)
+        candidates = [
+            Candidate(
+                action=m.action,
+                visits=m.visits,
+                winrate=m.winrate,
+                prior=m.prior,
+                lcb=lower_confidence_bound(m.winrate, m.visits),
+                pv=lines.get(m.action, [m.action]),
+            )
+            for m in result.moves
+            if m.visits > 0
+        ]
+        winrate = sum(m.winrate * m.visits for m in result.moves) / total if total else 0.5
+        return AnalysisSnapshot(
+            size=size,
+            to_move=color,
+            visits=total,
+            winrate=winrate,
+            score_lead=lead,
+            candidates=candidates,
+            ownership=own.astype(np.float32),
+        )
 
     def _opponent_has_dead_stones(self, game: Game, color: int) -> bool:
         from engine.scoring import final_position

@@ -13,7 +13,9 @@ to move's view.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +24,11 @@ from engine import _board_kernels as BK
 from engine import _playout_kernels as P
 from engine import _puct_kernels as K
 from engine import coords
+from engine._mcts_kernels import line_from
+from engine.analysis import AnalysisSnapshot, Candidate, lower_confidence_bound
+from engine.board import WHITE
 from engine.evaluator import Evaluator
+from engine.features import features
 from engine.game import Game
 from engine.player import RESIGN, Budget, Decision
 
@@ -411,12 +417,36 @@ class SearchForest:
             rows[:, 4].copy(),
         )
 
+    def candidate_lines(self, g: int, length: int = 24) -> dict[int, list[int]]:
+        """Return, for each visited root child of slot ``g``, its move and the most
+        visited line below it (flat actions), keyed by the child's action."""
+        root = int(self.tmeta[g, K.T_ROOT])
+        first = int(self.links[g, K.FIRST, root])
+        out: dict[int, list[int]] = {}
+        if first < 0:
+            return out
+        line = np.zeros(length, dtype=np.int64)
+        for child in range(first, first + int(self.links[g, K.COUNT, root])):
+            if self.stats[g, K.VISITS, child] <= 0:
+                continue
+            n = line_from(self.links[g], self.stats[g], child, line)
+            actions = [coords.padded_to_action(int(p), self.size) for p in line[:n]]
+            out[actions[0]] = actions
+        return out
+
     def principal_variation(self, g: int, length: int = 32) -> list[int]:
         """Return the most visited line from slot ``g``'s root (flat actions)."""
-        out = np.zeros(length, dtype=np.int64)
-        n = K.principal_variation(self.links, self.stats, self.tmeta, g, out)
-        return [coords.padded_to_action(int(p), self.size) for p in out[:n]]
-
+        root = int(self.tmeta[g, K.T_ROOT])
+        first = int(self.links[g, K.FIRST, root])
+        count = int(self.links[g, K.COUNT, root])
+        if first < 0 or count <= 0:
+            return []
+        visits = self.stats[g, K.VISITS, first : first + count]
+        if visits.max() <= 0:
+            return []
+        line = np.zeros(length, dtype=np.int64)
+        n = line_from(self.links[g], self.stats[g], first + int(np.argmax(visits)), line)
+        return [coords.padded_to_action(int(p), self.size) for p in line[:n]]
 
 class PUCTPlayer:
     """The network player (``--player net``): PUCT search guided by an evaluator.
@@ -449,10 +479,9 @@ class PUCTPlayer:
     ) -> Decision:
         """Search and return the move for ``color``."""
         budget = budget or self.budget
-        if self.forest is None or self.forest.size != game.size or self.forest.komi != game.komi:
-            self.forest = SearchForest(1, game.size, self.evaluator, self.config, game.komi)
-            self._synced = None
+        self._ensure_forest(game)
         forest = self.forest
+        assert forest is not None
         self._sync(game, color)
         if budget.playouts is None and budget.seconds is None:
             budget = Budget(playouts=400)
@@ -460,17 +489,104 @@ class PUCTPlayer:
         target = float(budget.playouts) if budget.playouts is not None else float("inf")
         deadline = None if budget.seconds is None else time.monotonic() + budget.seconds
         forest.search(np.array([True]), np.array([target]), deadline)
-        stats = forest.root_stats(0)
         self._synced = ([(m.color, m.action) for m in game.moves], color)
+        return self._decide(game, color)
+
+    def analyze(
+        self,
+        game: Game,
+        color: int,
+        report: Callable[[AnalysisSnapshot], bool],
+        interval: float = 0.1,
+        budget: Budget | None = None,
+        stop: threading.Event | None = None,
+    ) -> Decision:
+        """Search like ``genmove``, reporting snapshots (see ``engine.analysis``)."""
+        self._ensure_forest(game)
+        forest = self.forest
+        assert forest is not None
+        self._sync(game, color)
+        target = float("inf")
+        deadline = None
+        if budget is not None:
+            target = float(budget.playouts) if budget.playouts is not None else target
+            deadline = None if budget.seconds is None else time.monotonic() + budget.seconds
+        active = np.array([True])
+        keep_going = True
+        while keep_going:
+            next_report = time.monotonic() + interval
+            limit = next_report if deadline is None else min(next_report, deadline)
+            before = forest.root_visits()[0]
+            forest.search(active, np.array([target]), limit)
+            now_visits = forest.root_visits()[0]
+            done = now_visits >= target or (deadline is not None and time.monotonic() >= deadline)
+            stalled = now_visits <= before and time.monotonic() < limit
+            if stop is not None and stop.is_set():
+                done = True
+            keep_going = bool(report(self.snapshot(game, color))) and not done and not stalled
+        self._synced = ([(m.color, m.action) for m in game.moves], color)
+        return self._decide(game, color)
+
+    def snapshot(self, game: Game, color: int) -> AnalysisSnapshot:
+        """Return what the search of the current position thinks now."""
+        forest = self.forest
+        assert forest is not None
+        stats = forest.root_stats(0)
+        komi = game.komi if color == WHITE else -game.komi
+        lines = forest.candidate_lines(0)
+        candidates = []
+        for j in np.argsort(-stats.visits, kind="stable"):
+            visits = float(stats.visits[j])
+            if visits <= 0:
+                continue
+            action = int(stats.actions[j])
+            winrate = (float(stats.q[j]) + 1.0) / 2.0
+            area = float(stats.areas[j]) if stats.areas is not None else None
+            candidates.append(
+                Candidate(
+                    action=action,
+                    visits=int(visits),
+                    winrate=winrate,
+                    prior=float(stats.priors[j]),
+                    lcb=lower_confidence_bound(winrate, visits),
+                    pv=lines.get(action, [action]),
+                    score_lead=None if area is None else area + komi,
+                )
+            )
+        ownership = forest.root_ownership.get(0)
+        if ownership is None and color == game.to_move:
+            planes = features(game, self.evaluator.feature_config)[None]
+            _, value, own = self.evaluator.evaluate(planes)
+            ownership = own[0]
+            forest.root_ownership[0] = ownership
+        return AnalysisSnapshot(
+            size=game.size,
+            to_move=color,
+            visits=stats.visits_total,
+            winrate=(stats.value + 1.0) / 2.0,
+            score_lead=stats.area + komi if stats.visits_total > 0 else None,
+            candidates=candidates,
+            ownership=None if ownership is None else np.asarray(ownership, dtype=np.float32),
+        )
+
+    def _ensure_forest(self, game: Game) -> None:
+        if self.forest is None or self.forest.size != game.size or self.forest.komi != game.komi:
+            self.forest = SearchForest(1, game.size, self.evaluator, self.config, game.komi)
+            self._synced = None
+
+    def _decide(self, game: Game, color: int) -> Decision:
+        """Return the move of the current search (most visited legal), or resign."""
+        forest = self.forest
+        assert forest is not None
+        stats = forest.root_stats(0)
         if len(stats.actions) == 0:
             return Decision(game.pass_action, visits=stats.visits_total)
         order = np.lexsort((-stats.priors, -stats.visits))
+        action = game.pass_action
         for index in order:
-            action = int(stats.actions[index])
-            if game.board.is_legal(action, color):
+            if game.board.is_legal(int(stats.actions[index]), color):
+                action = int(stats.actions[index])
                 break
-        else:
-            action = game.pass_action
         winrate = (stats.value + 1.0) / 2.0
         threshold = self.config.resign_threshold
         if threshold > 0 and winrate < threshold and stats.visits_total >= 50:
@@ -487,9 +603,15 @@ class PUCTPlayer:
         forest = self.forest
         assert forest is not None
         moves = [(m.color, m.action) for m in game.moves]
-        if self._synced is not None and color == game.to_move:
-            old_moves, _ = self._synced
-            if moves[: len(old_moves)] == old_moves and 0 < len(moves) - len(old_moves) <= 2:
+        if self._synced is not None:
+            old_moves, old_color = self._synced
+            if moves == old_moves and color == old_color:
+                return  # same position, same side: search on in the same tree
+            if (
+                color == game.to_move
+                and moves[: len(old_moves)] == old_moves
+                and 0 < len(moves) - len(old_moves) <= 2
+            ):
                 for k in range(len(old_moves), len(moves)):
                     forest.play(0, _truncated(game, k + 1))
                 return

@@ -15,14 +15,16 @@ the superko history is kept by ``_feature_kernels._remember`` exactly as
 stone move), and the planes are filled by ``_feature_kernels.fill_features``.  The
 tests replay every step on ``engine.game.Game`` and compare.
 
-One shortcut, for speed: ``legal_mask`` gives the same mask as
-``_board_kernels.legal_mask`` but 10-20x faster.  That kernel calls
-``hash_after`` for every point, and a call that passes the board's named tuple costs
-about as much as the whole check (numba counts references on each of its arrays);
-here ``point_status`` asks ``move_status`` for occupied / suicide / ko as before and
-computes the hash after a move as the current hash xor the stone's key whenever the
-move captures nothing and is no suicide, calling ``hash_after`` only for the rare
-moves that do.  The tests compare the two masks on many positions.
+Two things trade clarity for speed, openly (STYLE.md): ``legal_mask`` gives the
+same mask as ``_board_kernels.legal_mask`` about 10x faster.  Every call of a kernel
+that takes the board's named tuple makes numba count references on each of its nine
+arrays, which costs more than the check itself, and that kernel makes three such
+calls per point.  So (1) the leaf kernels ``move_status`` and ``_in_sorted`` are
+compiled a second time from their own Python source with ``inline="always"`` (the
+same code, inlined into the loop, no reference counting), and (2) the hash after a
+move that captures nothing and cannot be a suicide is the current hash xor the
+stone's key, so ``hash_after`` is called only for the few moves that capture.  The
+tests compare the two masks on many positions.
 
 Start reading at ``step_env``.
 """
@@ -60,6 +62,10 @@ REPLY_RANDOM = 1
 
 # observer code of step_env: observe for the colour to move after the step
 SIDE_TO_MOVE = 0
+
+# the leaf rules kernels, inlined where they are called (see the module docstring)
+_move_status = njit(inline="always")(K.move_status.py_func)
+_in_sorted = njit(inline="always")(K._in_sorted.py_func)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -207,33 +213,6 @@ def play(b: K.BoardArrays, s: EnvArrays, action: int) -> int:
     return K.LEGAL
 
 
-@njit(cache=True, nogil=True, inline="always")
-def point_status(
-    b: K.BoardArrays, p: int, c: int, allow_suicide: bool, hashes: np.ndarray, n_hashes: int
-) -> int:
-    """Return what ``K.full_status`` returns for ``c`` at padded ``p`` (superko included).
-
-    ``hashes`` holds the sorted hashes of earlier positions in its first
-    ``n_hashes`` slots (0: no superko check).  See the module docstring for the
-    shortcut taken for the hash after the move.
-    """
-    status = K.move_status(b, p, c, allow_suicide)
-    if status != K.LEGAL or n_hashes == 0:
-        return status
-    w = b.meta[K.M_WIDTH]
-    o = 3 - c
-    simple = True
-    for q in (p - w, p - 1, p + 1, p + w):
-        if b.color[q] == o and b.libs[b.head[q]] == 1:
-            simple = False
-    if simple and allow_suicide and K.is_suicide(b, p, c):
-        simple = False
-    after = b.key[0] ^ b.zobrist[c, p] if simple else K.hash_after(b, p, c)
-    if K._in_sorted(hashes, n_hashes, after):
-        return K.SUPERKO
-    return K.LEGAL
-
-
 @njit(cache=True, nogil=True)
 def legal_mask(
     b: K.BoardArrays,
@@ -245,17 +224,62 @@ def legal_mask(
 ) -> None:
     """Fill ``out`` (bool[N*N+1]) with the legal moves of ``c``, as ``K.legal_mask`` does.
 
-    Pass is always legal.  Modifies ``out`` only.
+    ``hashes`` holds the sorted hashes of earlier positions in its first
+    ``n_hashes`` slots (0: no superko check).  Pass is always legal.  Three passes
+    over the board (see the module docstring): occupied / suicide / ko by the
+    inlined ``move_status``; then superko for the moves that only add a stone; then
+    superko through ``K.hash_after`` for the few moves that capture (or may be
+    suicides).  Keeping the loops apart keeps numba's reference counting out of
+    them.  Modifies ``out`` only.
     """
     n = b.meta[K.M_SIZE]
     w = b.meta[K.M_WIDTH]
     for row in range(n):
         for col in range(n):
             p = (row + 1) * w + col + 1
-            out[row * n + col] = (
-                point_status(b, p, c, allow_suicide, hashes, n_hashes) == K.LEGAL
-            )
+            out[row * n + col] = _move_status(b, p, c, allow_suicide) == K.LEGAL
     out[n * n] = True
+    if n_hashes == 0:
+        return
+    color = b.color
+    head = b.head
+    libs = b.libs
+    zobrist = b.zobrist
+    key = b.key[0]
+    o = 3 - c
+    others = np.empty(n * n, dtype=np.int64)
+    n_others = 0
+    for a in range(n * n):
+        if not out[a]:
+            continue
+        p = (a // n + 1) * w + a % n + 1
+        simple = True
+        for q in (p - w, p - 1, p + 1, p + w):
+            cq = color[q]
+            if cq == o and libs[head[q]] == 1:
+                simple = False  # captures
+        if simple and allow_suicide and _may_be_suicide(color, p, w):
+            simple = False
+        if simple:
+            if _in_sorted(hashes, n_hashes, key ^ zobrist[c, p]):
+                out[a] = False
+        else:
+            others[n_others] = a
+            n_others += 1
+    for i in range(n_others):
+        a = others[i]
+        p = (a // n + 1) * w + a % n + 1
+        if _in_sorted(hashes, n_hashes, K.hash_after(b, p, c)):
+            out[a] = False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _may_be_suicide(color: np.ndarray, p: int, w: int) -> bool:
+    """Return True if padded ``p`` has no empty neighbour (only then can it be suicide)."""
+    for q in (p - w, p - 1, p + 1, p + w):
+        if color[q] == K.EMPTY:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)
@@ -302,7 +326,7 @@ def random_reply(b: K.BoardArrays, s: EnvArrays) -> int:
         i = np.int64(next_random(s.rng) >> np.uint64(11)) % count
         p = points[i]
         if not _fills_own_eye(b.color, p, w, c) and (
-            point_status(b, p, c, allow_suicide, s.hashes, n_hashes) == K.LEGAL
+            K.full_status(b, p, c, allow_suicide, s.hashes, n_hashes) == K.LEGAL
         ):
             return (p // w - 1) * n + p % w - 1
         count -= 1
