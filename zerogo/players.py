@@ -22,10 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.analysis import AnalysisSnapshot
 from engine.game import Game
 from engine.player import Budget, Decision, Player
 
@@ -94,6 +96,22 @@ class SizeDispatchPlayer:
         self, game: Game, color: int, budget: Budget | None = None, cleanup: bool = False
     ) -> Decision:
         return self.player_for(game.size).genmove(game, color, budget, cleanup)
+
+    def analyze(
+        self,
+        game: Game,
+        color: int,
+        report: Callable[[AnalysisSnapshot], bool],
+        interval: float = 0.1,
+        budget: Budget | None = None,
+        stop: threading.Event | None = None,
+    ) -> Decision:
+        """Analyse with the player of the board size (see ``engine.analysis``)."""
+        player = self.player_for(game.size)
+        analyze = getattr(player, "analyze", None)
+        if analyze is None:
+            raise ValueError(f"the {player.name} player cannot analyse")
+        return analyze(game, color, report, interval, budget, stop)
 
     def reset(self) -> None:
         for player in self._players.values():
