@@ -34,3 +34,9 @@ def warm_all() -> None:
     game = Game(9)
     MCTSPlayer(MCTSConfig(threads=1, seed=1, capacity=10_000), Budget(playouts=64)).genmove(game, 1)
     final_position(game, playouts=8)
+    from engine.envs.gym_env import GoEnv
+
+    env = GoEnv(size=5, features=all_planes)
+    env.reset(seed=0)
+    env.step(25)
+    env.state.score()

@@ -300,7 +300,7 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
         self._state = GoState(size, komi, rules, features, max_plies)
         self._color_choice = parse_agent_color(agent_color)
         self.agent_color = BLACK if self._color_choice is None else self._color_choice
-        self.opponent = opponent
+        self._opponent = opponent
         self.opponent_budget = opponent_budget
         self._player: Player | None = None
         self._policy: Policy | None = None
@@ -321,6 +321,7 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
             raise ValueError(f"opponent must be a name, a Player or a callable, not {opponent!r}")
         self._game: Game | None = None
         self._over = False
+        self._resigned = False
         self.render_mode = render_mode
         n = self._state.size
         self.observation_space = spaces.Box(
@@ -345,6 +346,7 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
 
         Raises:
             IllegalOpponentMoveError: if the opponent's first move is illegal.
+            RuntimeError: if the opponent resigns on its first move.
         """
         super().reset(seed=seed)
         if self._color_choice is None:
@@ -352,6 +354,7 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
         state = self._state
         state.reset(int(self.np_random.integers(2**63)))
         self._over = False
+        self._resigned = False
         if self._player is not None:
             self._game = Game(state.size, state.komi, state.rules)
             reset = getattr(self._player, "reset", None)
@@ -361,7 +364,7 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
         if self.agent_color == WHITE and not self._self_play:
             end, resigned = self._opponent_moves()
             if resigned or end != EK.NOT_OVER:
-                raise IllegalOpponentMoveError("the opponent ended the game on its first move")
+                raise RuntimeError("the opponent ended the game on its first move")
             info["opponent_action"] = state.last_move()
         else:
             state.observe(BLACK)
@@ -388,24 +391,23 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
         if self._self_play:
             mover = state.to_move
             end = state.step(a, EK.REPLY_NONE, EK.SIDE_TO_MOVE)
-            info = {"action_mask": state.legal.view(np.int8).copy(), "illegal": False}
         else:
             mover = self.agent_color
-            end = state.step(a, self._reply, mover)
-            info = {"action_mask": state.legal.view(np.int8).copy(), "illegal": False}
-            if self._reply == EK.REPLY_RANDOM:
-                if state.reply >= 0:
-                    info["opponent_action"] = state.reply
-            elif end == EK.NOT_OVER:
-                if self._game is not None:
-                    self._game.play(a)
-                end, resigned = self._opponent_moves()
-                info["action_mask"] = state.legal.view(np.int8).copy()
-                if resigned:
-                    self._over = True
-                    info.update(reason="resign", winner=mover)
-                    return state.obs.copy(), 1.0, True, False, info
-                info["opponent_action"] = state.last_move()
+            end = state.step(a, self._reply, mover)  # one kernel call for "random"
+        info: dict[str, Any] = {"action_mask": state.legal.view(np.int8).copy(), "illegal": False}
+        if self._reply == EK.REPLY_RANDOM:
+            if state.reply >= 0:
+                info["opponent_action"] = state.reply
+        elif not self._self_play and end == EK.NOT_OVER:
+            if self._game is not None:
+                self._game.play(a)
+            end, resigned = self._opponent_moves()
+            info["action_mask"] = state.legal.view(np.int8).copy()
+            if resigned:
+                self._over = self._resigned = True
+                info.update(reason="resign", winner=mover)
+                return state.obs.copy(), 1.0, True, False, info
+            info["opponent_action"] = state.last_move()
         if end == EK.NOT_OVER:
             return state.obs.copy(), 0.0, False, False, info
         self._over = True
@@ -435,6 +437,11 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
         return self._state.legal.copy()
 
     @property
+    def opponent(self) -> str | Player | Policy:
+        """The opponent given to the constructor."""
+        return self._opponent
+
+    @property
     def size(self) -> int:
         """Board size N."""
         return self._state.size
@@ -450,8 +457,14 @@ class GoEnv(gym.Env[np.ndarray, np.int64]):
         return self._state
 
     def to_game(self) -> Game:
-        """Return the episode so far as an ``engine.game.Game`` (for SGF, analysis)."""
-        return self._state.to_game()
+        """Return the episode so far as an ``engine.game.Game`` (for SGF, analysis).
+
+        A finished game carries its ``Result`` (also after the opponent resigned).
+        """
+        game = self._state.to_game()
+        if self._resigned:
+            game.resign(3 - self.agent_color)
+        return game
 
     # -- internals -----------------------------------------------------------------------
     def _opponent_moves(self) -> tuple[int, bool]:
