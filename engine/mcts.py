@@ -199,27 +199,32 @@ class MCTSPlayer:
         self, game: Game, color: int, budget: Budget | None = None, cleanup: bool = False
     ) -> Decision:
         """Search and return the move for ``color`` (see the module docstring)."""
-        last = game.last_move
-        if not cleanup and last is not None and last.action == game.pass_action:
-            # the opponent passed: pass back when the board as it stands already wins
-            score = game.tromp_taylor_score()
-            if (score > 0) == (color == BLACK) and score != 0:
-                return Decision(game.pass_action, info={"reason": "opponent passed; winning"})
+        passing = self._pass_back(game, color, cleanup)
+        if passing is not None:
+            return passing
         result = self.search(game, color, budget, cleanup=cleanup)
-        if not result.moves:
-            return Decision(game.pass_action, visits=result.simulations)
+        return self._decide(game, color, result, result.simulations)
+
+    def _pass_back(self, game: Game, color: int, cleanup: bool = False) -> Decision | None:
+        """Pass at once when the opponent passed and the board as it stands wins."""
+        last = game.last_move
+        if cleanup or last is None or last.action != game.pass_action:
+            return None
+        score = game.tromp_taylor_score()
+        if score != 0 and (score > 0) == (color == BLACK):
+            return Decision(game.pass_action, info={"reason": "opponent passed; winning"})
+        return None
+
+    def _decide(self, game: Game, color: int, result: SearchResult, spent: int) -> Decision:
+        """Return the most visited legal move of ``result``, or resign when hopeless."""
         legal = [m for m in result.moves if game.board.is_legal(m.action, color)]
         if not legal:
-            return Decision(game.pass_action, visits=result.simulations)
+            return Decision(game.pass_action, visits=spent)
         best = legal[0]
         threshold = self.config.resign_threshold
-        if (
-            threshold > 0
-            and result.simulations >= self.config.resign_min_visits
-            and best.winrate < threshold
-        ):
-            return Decision(RESIGN, best.winrate, result.simulations, {"search": result})
-        return Decision(best.action, best.winrate, result.simulations, {"search": result})
+        if threshold > 0 and spent >= self.config.resign_min_visits and best.winrate < threshold:
+            return Decision(RESIGN, best.winrate, spent, {"search": result})
+        return Decision(best.action, best.winrate, spent, {"search": result})
 
     # -- search -----------------------------------------------------------------
     def stop(self) -> None:
@@ -367,7 +372,11 @@ class MCTSPlayer:
     ) -> Decision:
         """Search in slices of ``interval`` seconds, reporting a snapshot after each
         (see ``engine.analysis``); stops at the budget, on ``stop`` or when ``report``
-        returns False.  Returns the move the search would play."""
+        returns False.  Returns the move the search would play (the same decision rules
+        as ``genmove``: passing back when winning, resigning when hopeless)."""
+        passing = self._pass_back(game, color)
+        if passing is not None:
+            return passing
         start = time.monotonic()
         spent = 0
         while True:
@@ -390,11 +399,7 @@ class MCTSPlayer:
             )
             if not report(self.snapshot(game, color, result)) or done:
                 break
-        legal = [m for m in result.moves if game.board.is_legal(m.action, color)]
-        if not legal:
-            return Decision(game.pass_action, visits=spent)
-        best = legal[0]
-        return Decision(best.action, best.winrate, spent, {"search": result})
+        return self._decide(game, color, result, spent)
 
     def snapshot(self, game: Game, color: int, result: SearchResult) -> AnalysisSnapshot:
         """Return an analysis snapshot of the trees (ownership by playouts)."""

@@ -1,1 +1,1 @@
-"""Playing surfaces for people: the terminal game (and, later, the pygame window)."""
+"""Playing surfaces for people: the terminal game and the pygame window (``gui.app``)."""

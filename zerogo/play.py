@@ -1,17 +1,36 @@
-"""``zerogo play``: play a game against the engine in the terminal."""
+"""``zerogo play``: play a game against the engine in a window (or in the terminal).
+
+The window is ``gui.app.App`` (pygame).  Without a display (no ``DISPLAY`` or
+``WAYLAND_DISPLAY`` and no ``SDL_VIDEODRIVER``), or when pygame cannot open a
+window, a one-line note is printed and the terminal game (``gui.terminal``) runs
+instead; ``--terminal`` asks for the terminal game directly.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
 
-from engine.board import parse_color
+from engine.board import MAX_SIZE, MIN_SIZE, parse_color
 from engine.game import DEFAULT_KOMI, Game
-from zerogo.players import add_player_arguments, make_player
+from engine.player import Budget, Player
+from zerogo.players import add_player_arguments, budget_from_args, make_player
 
 HELP = "play a game against the engine"
-DESCRIPTION = """Play a game against zerogo in the terminal.
+DESCRIPTION = """Play a game against zerogo in a window (pygame), or in the terminal.
 
-Type moves as GTP vertices (D4), or pass, undo, resign, score, help, quit.
+In the window: click a point to play; P pass, U undo, N new game, S swap
+colours, Space makes the engine play now; H/C/O/A/G/E toggle the policy heatmap,
+candidate moves, ownership, analysis on your turn, the win-rate graph and the
+score estimate; W saves and L loads SGF files (in ~/zerogo-games by default).
+Board size, komi and engine strength are set on the side panel.
+
+In the terminal: type moves as GTP vertices (D4), or pass, undo, resign, score,
+help, quit.
+
 Example: zerogo play --size 9 --color white --seconds 2
 """
 
@@ -22,18 +41,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--color", default="black", help="your colour: black (moves first) or white"
     )
+    parser.add_argument(
+        "--terminal", action="store_true", help="play in the terminal instead of a window"
+    )
+    parser.add_argument(
+        "--sgf-dir",
+        default=None,
+        help="folder where the window saves and loads games (default ~/zerogo-games)",
+    )
+    # for tests and scripted screenshots: close the window after this many frames
+    parser.add_argument("--frames", type=int, default=None, help=argparse.SUPPRESS)
     add_player_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    from gui.terminal import TerminalGame
+def display_available(environ: Mapping[str, str] | None = None) -> bool:
+    """Return True if a window can be tried: a display is named or SDL has a video driver.
 
+    On macOS and Windows a display is always assumed.
+    """
+    env = os.environ if environ is None else environ
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+
+
+def run(args: argparse.Namespace) -> int:
     try:
         human = parse_color(args.color)
+        if not MIN_SIZE <= args.size <= MAX_SIZE:
+            raise ValueError(f"board size must be {MIN_SIZE} to {MAX_SIZE}, not {args.size}")
         game = Game(args.size, args.komi)
+        budget = budget_from_args(args)
         player = make_player(args)
     except ValueError as exc:
         print(f"zerogo play: {exc}")
         return 2
+    if not args.terminal:
+        if not display_available():
+            print("zerogo play: no display found; playing in the terminal (--terminal)")
+        elif _run_window(args, player, game, human, budget):
+            return 0
+    from gui.terminal import TerminalGame
+
     TerminalGame(player, game, human).run()
     return 0
+
+
+def _run_window(
+    args: argparse.Namespace, player: Player, game: Game, human: int, budget: Budget
+) -> bool:
+    """Play in the window; return False (after a note) if it cannot be opened."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    try:
+        import pygame  # noqa: F401  (a missing pygame means no window)
+
+        from gui.app import App, GuiUnavailable
+        from gui.settings import Settings
+    except ImportError as exc:
+        print(f"zerogo play: no window ({exc}); playing in the terminal")
+        return False
+    settings = Settings.starting(args.size, args.komi, budget)
+    sgf_dir = Path(args.sgf_dir).expanduser() if args.sgf_dir else None
+    try:
+        app = App(player, settings, human, game, sgf_dir=sgf_dir)
+    except GuiUnavailable as exc:
+        print(f"zerogo play: {exc}; playing in the terminal")
+        return False
+    if args.frames is None:
+        app.run()
+    else:
+        app.run(frames=args.frames)
+        app.close()
+    return True
