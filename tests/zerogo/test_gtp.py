@@ -26,13 +26,12 @@ from engine.player import RESIGN, Budget, Decision
 from engine.sgf import load_sgf
 from zerogo import __version__
 from zerogo.gtp import (
-    MIN_SECONDS,
+    HANDICAP_RULES,
     Clock,
     GtpEngine,
     TimeControl,
     allocate_seconds,
-    expected_moves_left,
-    spend,
+    handicap_compensation,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -465,13 +464,21 @@ def test_help_shows_the_command_line_for_guis() -> None:
     done = subprocess.run([*COMMAND[:4], "--help"], cwd=REPO, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0
-    line = next(x for x in done.stdout.splitlines() if "gtp --player mcts" in x)
-    program = shlex.split(line)[0]
-    assert os.path.isabs(program) and os.access(program, os.X_OK)
-    assert "Path:" in done.stdout and "Arguments:" in done.stdout
+    lines = [x.strip() for x in done.stdout.splitlines()]
+    # Sabaki: the absolute path of this virtual environment's zerogo, then its arguments.
+    path = next(x for x in lines if x.startswith("Path:")).split(None, 1)[1]
+    assert path == os.path.join(os.path.dirname(sys.executable), "zerogo")
+    assert os.path.isabs(path) and os.access(path, os.X_OK)
+    arguments = next(x for x in lines if x.startswith("Arguments:")).split(None, 1)[1]
+    assert shlex.split(arguments)[:3] == ["gtp", "--player", "mcts"]
+    # GoGui and gogui-twogtp: one command line.
+    gogui = next(x for x in lines if x.endswith("gtp --player mcts --size 9"))
+    assert shlex.split(gogui)[0] == path
+    for flag in ("--ponder", "--handicap-compensation", "lz-analyze", "kata-analyze"):
+        assert flag in done.stdout
 
 
-# -- in-process: budget, errors, time allocation --------------------------------------------
+# -- in-process: budget, errors, handicap compensation ----------------------------------------
 class RecordingPlayer:
     """Plays the first legal point, or what it is told; remembers how it was called."""
 
@@ -535,78 +542,69 @@ def test_resignation_and_handler_errors_become_answers() -> None:
     assert engine.execute(b"name") == b"= zerogo\n\n"
 
 
-# Rows: control, clock, size, moves played, expected seconds.
-ALLOCATIONS = [
-    (TimeControl(), Clock(0, 0, 0), 9, 0, None),
-    # 600 s over max((0.7 * 81 - 0) / 2, 8.1) = 28.35 moves = 21.16 s; 90 % of it.
-    (TimeControl("absolute", 600), Clock(600, 0, 0), 9, 0, 0.9 * 600 / 28.35),
-    # Late in the game at least max(6, 8.1) moves are assumed: 60 / 8.1 = 7.41 s.
-    (TimeControl("absolute", 600), Clock(60, 0, 0), 9, 200, 0.9 * 60 / 8.1),
-    # Almost out of time: never below MIN_SECONDS.
-    (TimeControl("absolute", 600), Clock(0.2, 0, 0), 9, 40, MIN_SECONDS),
-    # Japanese byo-yomi: the period less the margin (30 s -> 27 s; 3 s -> 2.5 s).
-    (TimeControl("byoyomi", 0, 30, 5), Clock(0, 30, 5), 19, 100, 27.0),
-    (TimeControl("byoyomi", 0, 3, 5), Clock(0, 3, 2), 19, 100, 2.5),
-    # Main time left but little: the byo-yomi period is there anyway.
-    (TimeControl("byoyomi", 60, 30, 5), Clock(5, 30, 5), 9, 10, 27.0),
-    # Canadian: 300 s for 25 stones = 12 s a stone -> 10.8 s; 40 s for 4 stones -> 9 s.
-    (TimeControl("canadian", 0, 300, 25), Clock(0, 300, 25), 19, 50, 10.8),
-    (TimeControl("canadian", 0, 300, 25), Clock(0, 40, 4), 19, 50, 9.0),
-    # Plenty of main time: the main-time share wins over byo-yomi.
-    (TimeControl("canadian", 3600, 300, 25), Clock(3600, 300, 25), 19, 0,
-     0.9 * 3600 / (0.7 * 361 / 2)),
-]
+class KomiRecorder(RecordingPlayer):
+    """Also remembers the komi of the game it was asked to search."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.komis: list[float] = []
+
+    def genmove(self, game: Game, color: int, budget: Budget | None = None,
+                cleanup: bool = False) -> Decision:
+        self.komis.append(game.komi)
+        return super().genmove(game, color, budget, cleanup)
 
 
-@pytest.mark.parametrize(("control", "clock", "size", "played", "expected"), ALLOCATIONS)
-def test_allocate_seconds(control: TimeControl, clock: Clock, size: int, played: int,
-                          expected: float | None) -> None:
-    seconds = allocate_seconds(control, clock, size, played)
-    if expected is None:
-        assert seconds is None
-    else:
-        assert seconds == pytest.approx(expected)
+@pytest.mark.parametrize(("rule", "stones", "points"), [
+    ("aga", 0, 0), ("aga", 2, 1), ("aga", 9, 8),
+    ("chinese", 0, 0), ("chinese", 2, 2), ("chinese", 9, 9),
+    ("none", 4, 0),
+])
+def test_handicap_compensation_table(rule: str, stones: int, points: float) -> None:
+    assert handicap_compensation(rule, stones) == points
 
 
-def test_allocation_never_exceeds_what_the_clock_allows() -> None:
-    for kind in ("absolute", "byoyomi", "canadian"):
-        for main in (0, 1, 10, 300, 3600):
-            for period in (1, 5, 30, 300):
-                for count in (1, 5, 25):
-                    control = TimeControl(kind, main, period, count)
-                    clock = Clock.start(control)
-                    for played in (0, 50, 300):
-                        seconds = allocate_seconds(control, clock, 19, played)
-                        assert seconds is not None and seconds >= MIN_SECONDS
-                        allowed = main + (0 if kind == "absolute" else period)
-                        assert seconds <= max(MIN_SECONDS, allowed - 0.1), (control, played)
-
-
-def test_expected_moves_left() -> None:
-    assert expected_moves_left(19, 0) == pytest.approx(0.7 * 361 / 2)
-    assert expected_moves_left(19, 1000) == pytest.approx(36.1)
-    assert expected_moves_left(5, 100) == 6.0
-
-
-def test_spend() -> None:
-    absolute = TimeControl("absolute", 100)
-    assert spend(absolute, Clock(100, 0, 0), 30) == Clock(70, 0, 0)
-    assert spend(absolute, Clock(10, 0, 0), 30) == Clock(0, 0, 0)
-    canadian = TimeControl("canadian", 10, 60, 3)
-    assert spend(canadian, Clock(10, 60, 3), 4) == Clock(6, 60, 3)
-    assert spend(canadian, Clock(10, 60, 3), 25) == Clock(0, 45, 2)  # overflow enters byo-yomi
-    assert spend(canadian, Clock(0, 45, 2), 5) == Clock(0, 40, 1)
-    assert spend(canadian, Clock(0, 40, 1), 5) == Clock(0, 60, 3)  # period done: full again
-    byoyomi = TimeControl("byoyomi", 0, 10, 3)
-    assert spend(byoyomi, Clock(0, 10, 3), 9) == Clock(0, 10, 3)
-    assert spend(byoyomi, Clock(0, 10, 3), 12) == Clock(0, 10, 2)  # one period used up
-    assert spend(TimeControl(), Clock(0, 0, 0), 5) == Clock(0, 0, 0)
-
-
-def test_time_control_validation() -> None:
+def test_handicap_compensation_rejects_unknown_rules() -> None:
+    assert HANDICAP_RULES == ("aga", "chinese", "none")
+    with pytest.raises(ValueError, match="unknown handicap compensation"):
+        handicap_compensation("japanese", 2)
     with pytest.raises(ValueError):
-        TimeControl("fischer")
-    with pytest.raises(ValueError):
-        TimeControl("byoyomi", 10, 0, 3)
-    with pytest.raises(ValueError):
-        TimeControl("absolute", -1)
+        GtpEngine(RecordingPlayer(), 9, handicap_rule="ing")
+
+
+# 7x7 after two handicap stones: black owns columns A-C (21 points), white E-G (21),
+# column D is dame; so black's area lead is 0 and the result is komi plus compensation.
+HANDICAP_GAME = ["set_free_handicap C1 C2", "play w E1", "play b C3", "play w E2", "play b C4",
+                 "play w E3", "play b C5", "play w E4", "play b C6", "play w E5", "play b C7",
+                 "play w E6", "play b pass", "play w E7"]
+
+
+@pytest.mark.parametrize(("rule", "score"), [("aga", "W+1.5"), ("chinese", "W+2.5"),
+                                             ("none", "W+0.5")])
+def test_handicap_compensation_counts_in_final_score_and_search(rule: str, score: str) -> None:
+    player = KomiRecorder()
+    engine = GtpEngine(player, 7, komi=0.5, handicap_rule=rule)
+    for line in HANDICAP_GAME:
+        assert engine.execute(line.encode()) == b"= \n\n", line
+    assert engine.execute(b"final_score") == f"= {score}\n\n".encode()
+    engine.execute(b"genmove b")
+    assert player.komis == [0.5 + float(score[2:]) - 0.5]
+    printed = (engine.execute(b"printsgf") or b"").decode()
+    assert "KM[0.5]" in printed and "HA[2]" in printed  # the record keeps the nominal komi
+    engine.execute(b"komi 6.5")
+    assert engine.effective_komi() == 6.5 + float(score[2:]) - 0.5
+    # A new game has no handicap.
+    engine.execute(b"clear_board")
+    assert engine.effective_komi() == 6.5 and engine.search_game() is engine.game
+
+
+def test_handicap_compensation_flag() -> None:
+    script = "\n".join([*HANDICAP_GAME, "final_score", "quit"]).encode() + b"\n"
+    done = subprocess.run([*COMMAND, "--size", "7", "--komi", "0.5",
+                           "--handicap-compensation", "chinese"], cwd=REPO, input=script,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0
+    assert done.stdout.endswith(b"= W+2.5\n\n= \n\n"), done.stdout
+    default = subprocess.run([*COMMAND, "--size", "7", "--komi", "0.5"], cwd=REPO,
+                             input=script, capture_output=True, timeout=120)
+    assert default.stdout.endswith(b"= W+1.5\n\n= \n\n"), default.stdout
