@@ -187,6 +187,7 @@ class MCTSPlayer:
         )
         self._tree_game: tuple[int, list[tuple[int, int]], int] | None = None
         self._stop = threading.Event()
+        self._ownership_cache: tuple[object, np.ndarray] | None = None
 
     # -- Player protocol --------------------------------------------------------
     def reset(self) -> None:
@@ -202,6 +203,7 @@ class MCTSPlayer:
         passing = self._pass_back(game, color, cleanup)
         if passing is not None:
             return passing
+        self._stop.clear()
         result = self.search(game, color, budget, cleanup=cleanup)
         return self._decide(game, color, result, result.simulations)
 
@@ -232,9 +234,15 @@ class MCTSPlayer:
         self._stop.set()
 
     def search(
-        self, game: Game, color: int, budget: Budget | None = None, cleanup: bool = False
+        self,
+        game: Game,
+        color: int,
+        budget: Budget | None = None,
+        cleanup: bool = False,
+        stop: threading.Event | None = None,
     ) -> SearchResult:
-        """Run the search from the current position of ``game`` for ``color``."""
+        """Run the search from the current position of ``game`` for ``color``; it ends
+        at the budget, on ``stop()`` or when the ``stop`` event is set."""
         budget = budget or self.budget
         board = game.board
         size = game.size
@@ -256,7 +264,6 @@ class MCTSPlayer:
         params[MK.P_KOMI] = game.komi
         params[MK.P_EXPAND_VISITS] = self.config.expand_visits
         params[MK.P_RAVE_EQUIV] = self.config.rave_equiv
-        self._stop.clear()
         start = time.monotonic()
         deadline = None if budget.seconds is None else start + budget.seconds
         limit = budget.playouts
@@ -265,7 +272,7 @@ class MCTSPlayer:
         chunk = self.config.chunk
 
         def work(tree: _Tree) -> None:
-            while not self._stop.is_set():
+            while not self._stop.is_set() and (stop is None or not stop.is_set()):
                 if deadline is not None and time.monotonic() >= deadline:
                     return
                 with lock:
@@ -377,6 +384,7 @@ class MCTSPlayer:
         passing = self._pass_back(game, color)
         if passing is not None:
             return passing
+        self._stop.clear()
         start = time.monotonic()
         spent = 0
         while True:
@@ -386,10 +394,11 @@ class MCTSPlayer:
             seconds = interval
             if budget is not None and budget.seconds is not None:
                 seconds = min(interval, max(0.01, budget.seconds - (time.monotonic() - start)))
-            result = self.search(game, color, Budget(playouts=playouts, seconds=seconds))
+            result = self.search(game, color, Budget(playouts=playouts, seconds=seconds), stop=stop)
             spent += result.simulations
             done = (
-                (stop is not None and stop.is_set())
+                self._stop.is_set()
+                or (stop is not None and stop.is_set())
                 or (budget is not None and budget.playouts is not None and spent >= budget.playouts)
                 or (
                     budget is not None
@@ -417,7 +426,10 @@ class MCTSPlayer:
                     n = MK.line_from(tree.links, tree.stats, child, buffer)
                     actions = [coords.padded_to_action(int(p), size) for p in buffer[:n]]
                     lines[actions[0]] = actions
-        own = ownership(game, playouts=200) * (1.0 if color == BLACK else -1.0)
+        key = (game.size, tuple((mv.color, mv.action) for mv in game.moves), game.board.hash)
+        if self._ownership_cache is None or self._ownership_cache[0] != key:
+            self._ownership_cache = (key, ownership(game, playouts=200))
+        own = self._ownership_cache[1] * (1.0 if color == BLACK else -1.0)
         komi = game.komi if color != BLACK else -game.komi
         lead = float(own.sum()) + komi
         total = sum(m.visits for m in result.moves)

@@ -374,11 +374,18 @@ class SearchForest:
             )
             self.noise_pending[g] = False
 
-    def search(self, active: np.ndarray, visits: np.ndarray, deadline: float | None = None) -> None:
-        """Step until every active slot's root has ``visits[g]`` visits (or the deadline)."""
+    def search(
+        self,
+        active: np.ndarray,
+        visits: np.ndarray,
+        deadline: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Step until every active slot's root has ``visits[g]`` visits, the deadline
+        passes or ``stop`` is set (checked between network batches)."""
         active = active.copy()
         stalls = np.zeros(self.slots, dtype=np.int64)
-        while True:
+        while stop is None or not stop.is_set():
             current = self.root_visits()
             remaining = visits - current
             active &= remaining > 0
@@ -448,6 +455,7 @@ class SearchForest:
         n = line_from(self.links[g], self.stats[g], first + int(np.argmax(visits)), line)
         return [coords.padded_to_action(int(p), self.size) for p in line[:n]]
 
+
 class PUCTPlayer:
     """The network player (``--player net``): PUCT search guided by an evaluator.
 
@@ -467,6 +475,11 @@ class PUCTPlayer:
         self.budget = budget or Budget(playouts=400)
         self.forest: SearchForest | None = None
         self._synced: tuple[list[tuple[int, int]], int] | None = None
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask a running search to finish after the current network batch (thread-safe)."""
+        self._stop.set()
 
     def reset(self) -> None:
         """Forget the search tree."""
@@ -488,7 +501,8 @@ class PUCTPlayer:
         # the root's visits, reused ones included, count towards the budget
         target = float(budget.playouts) if budget.playouts is not None else float("inf")
         deadline = None if budget.seconds is None else time.monotonic() + budget.seconds
-        forest.search(np.array([True]), np.array([target]), deadline)
+        self._stop.clear()
+        forest.search(np.array([True]), np.array([target]), deadline, self._stop)
         self._synced = ([(m.color, m.action) for m in game.moves], color)
         return self._decide(game, color)
 
@@ -513,15 +527,17 @@ class PUCTPlayer:
             deadline = None if budget.seconds is None else time.monotonic() + budget.seconds
         active = np.array([True])
         keep_going = True
+        self._stop.clear()
+        halt = _Either(self._stop, stop)
         while keep_going:
             next_report = time.monotonic() + interval
             limit = next_report if deadline is None else min(next_report, deadline)
             before = forest.root_visits()[0]
-            forest.search(active, np.array([target]), limit)
+            forest.search(active, np.array([target]), limit, halt)
             now_visits = forest.root_visits()[0]
             done = now_visits >= target or (deadline is not None and time.monotonic() >= deadline)
             stalled = now_visits <= before and time.monotonic() < limit
-            if stop is not None and stop.is_set():
+            if halt.is_set():
                 done = True
             keep_going = bool(report(self.snapshot(game, color))) and not done and not stalled
         self._synced = ([(m.color, m.action) for m in game.moves], color)
@@ -616,6 +632,16 @@ class PUCTPlayer:
                     forest.play(0, _truncated(game, k + 1))
                 return
         forest.set_position(0, game, color)
+
+
+class _Either:
+    """Looks like a ``threading.Event`` that is set when either of two events is."""
+
+    def __init__(self, first: threading.Event, second: threading.Event | None) -> None:
+        self._events = [e for e in (first, second) if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self._events)
 
 
 def _truncated(game: Game, n_moves: int) -> Game:
