@@ -149,9 +149,11 @@ def test_sigkill_at_random_moments_loses_no_finished_game(tmp_path: Path) -> Non
             start_new_session=True,
         )
         if attempt < 6:
-            deadline = time.monotonic() + rng.uniform(4.0, 12.0)
-            # on some attempts, wait for a shard write in progress and kill inside it
+            # on odd attempts, wait (up to a minute) for a shard write in progress and
+            # kill inside it; on even ones, kill at a random moment
             want_mid_write = attempt % 2 == 1
+            wait = 60.0 if want_mid_write else rng.uniform(4.0, 12.0)
+            deadline = time.monotonic() + wait
             while time.monotonic() < deadline and process.poll() is None:
                 if want_mid_write and any((run_dir / "shards").glob(".tmp-*")):
                     mid_write += 1
