@@ -414,15 +414,7 @@ class Pipeline:
         def on_game(game: ArenaGame, result: Any) -> bool:
             _append_line(journal, asdict(game))
             bar.update(len(result.games), f"score {result.score:.1%}")
-            test = stats.sprt(
-                result.wins,
-                result.draws,
-                result.losses,
-                cfg.sprt_elo0,
-                cfg.sprt_elo1,
-                cfg.sprt_alpha,
-                cfg.sprt_beta,
-            )
+            test = self._sprt(result)
             decision["sprt"] = test.decision
             return test.decision is not None or should_stop()
 
@@ -435,15 +427,7 @@ class Pipeline:
             seed=cfg.seed + state.generation,
         )
         bar.close()
-        test = stats.sprt(
-            result.wins,
-            result.draws,
-            result.losses,
-            cfg.sprt_elo0,
-            cfg.sprt_elo1,
-            cfg.sprt_alpha,
-            cfg.sprt_beta,
-        )
+        test = self._sprt(result)
         complete = len(result.games) >= cfg.gate.games or test.decision is not None
         if not complete:
             return  # stopped: the journal lets the match continue next time
@@ -488,6 +472,19 @@ class Pipeline:
         state.phase = "selfplay"
         state.save(self.state_path)
         self.plot_elo()
+
+    def _sprt(self, result: Any) -> stats.SprtResult:
+        """Return the SPRT of the gating games so far (candidate = tested player)."""
+        cfg = self.config
+        return stats.sprt(
+            result.wins,
+            result.draws,
+            result.losses,
+            cfg.sprt_elo0,
+            cfg.sprt_elo1,
+            cfg.sprt_alpha,
+            cfg.sprt_beta,
+        )
 
     # -- reporting --------------------------------------------------------------
     def _append(self, name: str, record: dict[str, Any]) -> None:
