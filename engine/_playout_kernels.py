@@ -312,42 +312,11 @@ def score_area(s: np.ndarray) -> int:
     if not slow:
         return score
     # regions larger than one point: flood fill them
-    total = w * w
-    seen = np.zeros(total, dtype=np.uint8)
-    stack = np.empty(total, dtype=np.int32)
-    region = np.empty(total, dtype=np.int32)
+    owner = np.empty(w * w, dtype=np.int8)
+    area_owner(s, owner)
     score = 0
-    for p in range(total):
-        cp = color[p]
-        if cp == BLACK:
-            score += 1
-        elif cp == WHITE:
-            score -= 1
-        elif cp == EMPTY and seen[p] == 0:
-            seen[p] = 1
-            stack[0] = p
-            top = 1
-            count = 0
-            reach = 0
-            while top > 0:
-                top -= 1
-                q = stack[top]
-                region[count] = q
-                count += 1
-                for d in range(4):
-                    m = q + (-w, -1, 1, w)[d]
-                    cm = color[m]
-                    if cm == EMPTY:
-                        if seen[m] == 0:
-                            seen[m] = 1
-                            stack[top] = m
-                            top += 1
-                    elif cm != WALL:
-                        reach |= cm
-            if reach == BLACK:
-                score += count
-            elif reach == WHITE:
-                score -= count
+    for p in range(w * w):
+        score += owner[p]
     return score
 
 
@@ -548,11 +517,9 @@ def run_light_playouts(root: np.ndarray, n_playouts: int, seed: np.uint64) -> tu
 
 
 @njit(cache=True, nogil=True)
-def add_area_owner(s: np.ndarray, owner_sum: np.ndarray) -> None:
-    """Add each point's Tromp-Taylor owner (+1 black, -1 white) to ``owner_sum``.
-
-    ``owner_sum`` is float64[W*W] indexed by padded point; modifies it only.
-    """
+def area_owner(s: np.ndarray, out: np.ndarray) -> None:
+    """Fill ``out`` (int8[W*W], padded) with Tromp-Taylor owners: +1 black, -1 white,
+    0 neutral or wall; empty regions are flood-filled.  Modifies ``out`` only."""
     w = s[META, X_WIDTH]
     total = w * w
     seen = np.zeros(total, dtype=np.uint8)
@@ -561,10 +528,12 @@ def add_area_owner(s: np.ndarray, owner_sum: np.ndarray) -> None:
     for p in range(total):
         cp = s[COLOR, p]
         if cp == BLACK:
-            owner_sum[p] += 1.0
+            out[p] = 1
         elif cp == WHITE:
-            owner_sum[p] -= 1.0
-        elif cp == EMPTY and seen[p] == 0:
+            out[p] = -1
+        elif cp == WALL:
+            out[p] = 0
+        elif seen[p] == 0:
             seen[p] = 1
             stack[0] = p
             top = 1
@@ -585,10 +554,22 @@ def add_area_owner(s: np.ndarray, owner_sum: np.ndarray) -> None:
                             top += 1
                     elif cm != WALL:
                         reach |= cm
-            if reach == BLACK or reach == WHITE:
-                value = 1.0 if reach == BLACK else -1.0
-                for k in range(count):
-                    owner_sum[region[k]] += value
+            value = 1 if reach == BLACK else -1 if reach == WHITE else 0
+            for k in range(count):
+                out[region[k]] = value
+
+
+@njit(cache=True, nogil=True)
+def add_area_owner(s: np.ndarray, owner_sum: np.ndarray) -> None:
+    """Add each point's Tromp-Taylor owner (+1 black, -1 white) to ``owner_sum``.
+
+    ``owner_sum`` is float64[W*W] indexed by padded point; modifies it only.
+    """
+    w = s[META, X_WIDTH]
+    owner = np.empty(w * w, dtype=np.int8)
+    area_owner(s, owner)
+    for p in range(w * w):
+        owner_sum[p] += owner[p]
 
 
 @njit(cache=True, nogil=True)
