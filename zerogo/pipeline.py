@@ -67,6 +67,7 @@ class PipelineConfig:
         games_per_generation: new self-play games before each training phase.
         workers: self-play processes.
         threads: torch threads per process.
+        train_threads: torch threads of the training phase (0: workers * threads).
         device: "cpu" or "cuda".
         inference_dtype: "float32" or "bfloat16" (autocast; fast on CPUs with AMX).
         gate_threshold: score the candidate needs against the best.
@@ -81,6 +82,7 @@ class PipelineConfig:
     games_per_generation: int = 500
     workers: int = 2
     threads: int = 1
+    train_threads: int = 0
     device: str = "cpu"
     inference_dtype: str = "bfloat16"
     gate_threshold: float = 0.55
@@ -314,7 +316,7 @@ class Pipeline:
         state = self.state
         assert state is not None
         cfg = self.config
-        torch.set_num_threads(max(cfg.threads * cfg.workers, 1))
+        torch.set_num_threads(cfg.train_threads or max(cfg.threads * cfg.workers, 1))
         seed_everything(cfg.seed + state.trainee_step)
         trainee_path = self.dir / "trainee.pt"
         source = trainee_path if trainee_path.exists() else self.network_path(state.best)

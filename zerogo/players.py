@@ -178,6 +178,12 @@ REGISTRY: dict[str, Callable[[argparse.Namespace], Player]] = {
     "net": _make_net,
     "mcts": _make_mcts,
     "random": _make_random,
+    # the RL baselines (trainer.baselines), imported only when chosen; they need --weights
+    "pg": lambda a: __import__("trainer.baselines.players", fromlist=["_"]).make_pg_player(a),
+    "dqn": lambda a: __import__("trainer.baselines.players", fromlist=["_"]).make_dqn_player(a),
+    "qtable": lambda a: __import__(
+        "trainer.baselines.players", fromlist=["_"]
+    ).make_qtable_player(a),
 }
 
 

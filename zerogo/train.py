@@ -34,6 +34,12 @@ FLAGS: dict[str, tuple[str | None, str, type, str]] = {
     ),
     "workers": (None, "workers", int, "self-play processes (2)"),
     "threads": (None, "threads", int, "torch threads per process (1)"),
+    "train_threads": (
+        None,
+        "train_threads",
+        int,
+        "torch threads when training (0: workers*threads)",
+    ),
     "device": (None, "device", str, "cpu or cuda (cpu)"),
     "dtype": (None, "inference_dtype", str, "network inference: float32 or bfloat16 (bfloat16)"),
     "gate_threshold": (None, "gate_threshold", float, "score needed for promotion (0.55)"),
