@@ -25,14 +25,8 @@ from engine.game import Game
 from engine.player import RESIGN, Budget, Decision
 from engine.sgf import load_sgf
 from zerogo import __version__
-from zerogo.gtp import (
-    HANDICAP_RULES,
-    Clock,
-    GtpEngine,
-    TimeControl,
-    allocate_seconds,
-    handicap_compensation,
-)
+from zerogo.gtp import HANDICAP_RULES, GtpEngine, handicap_compensation
+from zerogo.gtp_time import Clock, TimeControl, allocate_seconds
 
 REPO = Path(__file__).resolve().parents[2]
 COMMAND = [sys.executable, "-m", "zerogo", "gtp", "--player", "random", "--seed", "3"]

@@ -32,7 +32,8 @@ from engine.board import BLACK, WHITE
 from engine.game import Game
 from engine.player import Budget, Decision
 from engine.random_player import RandomPlayer
-from zerogo.gtp import AnalysisFormatter, AnalysisRequest, GtpEngine, legal_line
+from zerogo.gtp import GtpEngine
+from zerogo.gtp_analysis import AnalysisFormatter, AnalysisRequest, legal_line
 
 REPO = Path(__file__).resolve().parents[2]
 MCTS = ["--player", "mcts", "--threads", "1", "--seed", "7", "--playouts", "1500"]

@@ -19,12 +19,13 @@ from engine import coords
 from engine.board import BLACK, WHITE
 from engine.game import Game
 from engine.player import Budget, Decision
-from zerogo.gtp import (
+from zerogo.gtp import GtpEngine
+from zerogo.gtp_client import GNUGO, GtpClient
+from zerogo.gtp_time import (
     LAG_SECONDS,
     MIN_SECONDS,
     OVERHEAD_SECONDS,
     Clock,
-    GtpEngine,
     TimeControl,
     allocate_seconds,
     expected_moves_left,
@@ -34,7 +35,6 @@ from zerogo.gtp import (
     spend,
     typical_game_length,
 )
-from zerogo.gtp_client import GNUGO, GtpClient
 
 REPO = Path(__file__).resolve().parents[2]
 ZEROGO = [sys.executable, "-m", "zerogo", "gtp", "--player", "mcts", "--threads", "1",
