@@ -13,7 +13,9 @@ booleans also take ``--no-...``), plus the run's files:
 * ``eval``: win rates of a trained file against random or another file.
 
 Every trainer shows a progress bar, writes TensorBoard scalars under ``--log-dir``
-and saves a file that ``zerogo gtp --player pg|dqn|qtable --weights PATH`` plays.
+and saves a file that ``zerogo gtp --player pg|dqn|qtable --weights PATH`` plays
+(``pg`` and ``dqn`` also keep their untrained network as ``NAME-initial.pt``, the
+opponent of ``eval``'s "beats its own initial network" check).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ DESCRIPTION = """Train the baselines that measure what search + self-play is wor
       --plot runs/baselines/epsilon.png
   zerogo baseline dqn --size 9 --rounds 2000 --out runs/baselines/dqn9.pt
   zerogo baseline eval runs/baselines/dqn9.pt --against random --games 400
+  zerogo baseline eval runs/baselines/dqn9.pt --against runs/baselines/dqn9-initial.pt
   zerogo gtp --player pg --weights runs/baselines/pg9.pt
 
 TensorBoard: tensorboard --logdir runs/baselines/tb
@@ -85,8 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--games", type=int, default=200)
     evaluate.add_argument("--komi", type=float, default=None,
                           help="komi (default: the one stored in the file, else 7.5)")
-    evaluate.add_argument("--opening-plies", type=int, default=2,
-                          help="random plies starting each pair of games (default 2)")
+    evaluate.add_argument("--opening-plies", type=int, default=None,
+                          help="random plies starting each pair of games (default: 0 against "
+                          "random, 2 against a file, so that greedy players vary)")
     evaluate.add_argument("--temperature", type=float, default=0.0,
                           help="policy networks: 0 greedy (default), 1 sample")
     evaluate.add_argument("--seed", type=int, default=0)
@@ -203,17 +207,27 @@ def _say(text: str) -> None:
 # -- sub-commands --------------------------------------------------------------------------
 
 
+def _initial_path(out: Path) -> Path:
+    """Return where the network before training is kept: ``NAME-initial.SUFFIX``."""
+    return out.with_name(f"{out.stem}-initial{out.suffix}")
+
+
 def _run_pg(args: argparse.Namespace) -> int:
-    from trainer.baselines.reinforce import train_pg
+    from nn.checkpoint import read_checkpoint
+    from trainer.baselines.reinforce import save_pg_checkpoint, train_pg
 
     config = _config(args, _CONFIGS["pg"][0])
     out = _out(args, "pg", config.size)
     result = train_pg(config, out, _log_dir(args, "pg"), progress=not args.quiet)
+    initial = _initial_path(out)
+    features = read_checkpoint(out).feature_config
+    save_pg_checkpoint(initial, result.initial, features, config, 0, 0, 1)
     _say(f"pg: {result.iterations} iterations, {result.games} games, {result.seconds:.0f} s, "
          f"opponent pool of {result.pool_size}")
     if result.history:
         _say(f"win rate vs random (greedy): {result.history[-1]['win_rate_vs_random']:.1%}")
-    _say(f"wrote {out}; play it with: zerogo gtp --player pg --weights {out}")
+    _say(f"wrote {out} (and the untrained network as {initial}); "
+         f"play it with: zerogo gtp --player pg --weights {out}")
     return 0
 
 
@@ -274,6 +288,7 @@ def _run_qlearn(args: argparse.Namespace) -> int:
         curves = epsilon_curves(config, epsilons, window=max(1, config.episodes // 40))
         title = (f"Q-learning {config.size}x{config.size}, komi {config.komi:g}, "
                  f"opponent {config.opponent}, alpha {config.alpha:g}, Q0 {config.initial_q:g}")
+        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
         path = plot_epsilon_curves(curves, args.plot, title)
         for epsilon, curve in curves.items():
             final = curve["eval_win_rate"][-1] if len(curve["eval_win_rate"]) else float("nan")
@@ -310,15 +325,18 @@ def _run_qlearn(args: argparse.Namespace) -> int:
 
 
 def _run_dqn(args: argparse.Namespace) -> int:
-    from trainer.baselines.dqn import train_dqn
+    from trainer.baselines.dqn import save_dqn_checkpoint, train_dqn
 
     config = _config(args, _CONFIGS["dqn"][0])
     out = _out(args, "dqn", config.size)
     result = train_dqn(config, out, _log_dir(args, "dqn"), progress=not args.quiet)
+    initial = _initial_path(out)
+    save_dqn_checkpoint(initial, result.initial, result.features, config, 0, 0)
     _say(f"dqn: {result.updates} updates, {result.games} games, {result.seconds:.0f} s")
     if result.history:
         _say(f"win rate vs random (greedy): {result.history[-1]['win_rate_vs_random']:.1%}")
-    _say(f"wrote {out}; play it with: zerogo gtp --player dqn --weights {out}")
+    _say(f"wrote {out} (and the untrained network as {initial}); "
+         f"play it with: zerogo gtp --player dqn --weights {out}")
     return 0
 
 
@@ -335,7 +353,10 @@ def _run_eval(args: argparse.Namespace) -> int:
     if args.komi is not None:
         spec = dataclasses.replace(spec, komi=args.komi)
     start = time.monotonic()
-    rate = win_rate(policy, opponent, spec, args.games, args.seed, args.opening_plies)
+    opening = args.opening_plies
+    if opening is None:
+        opening = 0 if args.against == "random" else 2
+    rate = win_rate(policy, opponent, spec, args.games, args.seed, opening)
     _say(f"{args.weights} vs {args.against} on {spec.size}x{spec.size}, komi {spec.komi:g}: "
          f"{rate} ({time.monotonic() - start:.1f} s)")
     return 0

@@ -19,6 +19,10 @@ SUBCOMMANDS = {
     "gtp": ("zerogo.gtp", "run the engine over GTP (Sabaki, GoGui, match runners)"),
     "match": ("zerogo.match", "play two GTP engines against each other and report strength"),
     "train": ("zerogo.train", "learn by self-play (AlphaGo Zero loop), resumable"),
+    "baseline": (
+        "zerogo.baseline",
+        "train the RL baselines: policy gradient, supervised, value net, Q-learning, DQN",
+    ),
     "anchor": ("zerogo.anchor", "anchor promoted networks' Elo against GNU Go level 10"),
     "score": ("zerogo.score", "score an SGF game by area, with dead stones estimated"),
     "bench": ("zerogo.bench", "measure engine speed (playouts/s, network, self-play)"),
