@@ -433,12 +433,14 @@ class MCTSPlayer:
         komi = game.komi if color != BLACK else -game.komi
         lead = float(own.sum()) + komi
         total = sum(m.visits for m in result.moves)
+        # the feature prior (share of virtual wins) normalised over the root moves
+        prior_sum = sum(m.prior for m in result.moves) or 1.0
         candidates = [
             Candidate(
                 action=m.action,
                 visits=m.visits,
                 winrate=m.winrate,
-                prior=m.prior,
+                prior=m.prior / prior_sum,
                 lcb=lower_confidence_bound(m.winrate, m.visits),
                 pv=lines.get(m.action, [m.action]),
             )
