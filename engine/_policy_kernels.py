@@ -96,7 +96,7 @@ def _symbol_mask(symbol: str, values: np.ndarray, x_color: int) -> np.ndarray:
     raise ValueError(f"unknown pattern symbol {symbol!r}")
 
 
-def _rotations(rows: tuple[str, str, str]) -> list[tuple[str, str, str]]:
+def _rotations(rows: tuple[str, str, str]) -> list[tuple[str, ...]]:
     """Return the 8 symmetric versions of a 3x3 pattern."""
     grid = [list(r) for r in rows]
     out = []

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -379,7 +380,7 @@ class SearchForest:
         active: np.ndarray,
         visits: np.ndarray,
         deadline: float | None = None,
-        stop: threading.Event | None = None,
+        stop: Flag | None = None,
     ) -> None:
         """Step until every active slot's root has ``visits[g]`` visits, the deadline
         passes or ``stop`` is set (checked between network batches)."""
@@ -632,6 +633,12 @@ class PUCTPlayer:
                     forest.play(0, _truncated(game, k + 1))
                 return
         forest.set_position(0, game, color)
+
+
+class Flag(Protocol):
+    """Anything with ``is_set()``, like a ``threading.Event``."""
+
+    def is_set(self) -> bool: ...
 
 
 class _Either:

@@ -167,7 +167,11 @@ def _seki_stones(stones: np.ndarray, owner: np.ndarray) -> list[int]:
     and at most 3 liberties in all, as in the usual mutual-life shapes."""
     size = stones.shape[0]
     regions = _chain_labels(np.where(stones == EMPTY, 1, 0).astype(np.int8))
-    region_size = np.bincount(regions[regions >= 0].reshape(-1)) if np.any(regions >= 0) else []
+    region_size: np.ndarray = (
+        np.bincount(regions[regions >= 0].reshape(-1))
+        if np.any(regions >= 0)
+        else np.zeros(0, dtype=np.int64)
+    )
     labels = _chain_labels(stones)
     result: list[int] = []
     for label in np.unique(labels[labels >= 0]):

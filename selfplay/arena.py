@@ -165,7 +165,8 @@ def play_arena(
                 break
             visits = forest.root_visits()
             ready = (mover == k) & (visits >= config.visits)
-            for slot in np.flatnonzero(ready):
+            for slot_index in np.flatnonzero(ready):
+                slot = int(slot_index)
                 if stop:
                     break
                 game = games[slot]

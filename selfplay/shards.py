@@ -113,7 +113,7 @@ def write_shard(path: str | os.PathLike[str], games: list[GameRecord]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SHARD_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
             handle.flush()
             os.fsync(handle.fileno())
         delay = os.environ.get(WRITE_DELAY_ENV)

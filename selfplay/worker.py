@@ -250,8 +250,8 @@ class SelfPlayWorker:
         halving = self.halving
         if halving is None:
             targets = np.array([self._target(s) for s in self.slots])
-            for g in np.flatnonzero((self.forest.root_visits() >= targets) & (targets > 0)):
-                self._move(int(g))
+            for index in np.flatnonzero((self.forest.root_visits() >= targets) & (targets > 0)):
+                self._move(int(index))
             targets = np.array([self._target(s) for s in self.slots])  # moves changed them
             need = np.maximum(targets - self.forest.root_visits(), 0)
             return np.clip(need, 0, lps).astype(np.int64)
@@ -291,9 +291,11 @@ class SelfPlayWorker:
         else:
             visits = stats.visits
             total = visits.sum()
-            probs = visits / total if total > 0 else np.full(len(visits), 1 / len(visits))
-            keep = probs > 0
-            policy = (stats.actions[keep].astype(np.int16), probs[keep].astype(np.float32))
+            probs: np.ndarray = (
+                visits / total if total > 0 else np.full(len(visits), 1 / len(visits))
+            )
+            nonzero = probs > 0
+            policy = (stats.actions[nonzero].astype(np.int16), probs[nonzero].astype(np.float32))
             if ply < self.config.random_moves:
                 action = int(self.rng.choice(stats.actions, p=probs))
             else:
