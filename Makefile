@@ -26,7 +26,7 @@ test: warm
 
 lint: setup
 	$(VENV)/bin/ruff check engine zerogo gui selfplay trainer nn scripts tests
-	$(VENV)/bin/mypy engine zerogo
+	$(VENV)/bin/mypy engine zerogo nn trainer selfplay gui
 
 bench: warm
 	$(VENV)/bin/zerogo bench playouts --size 9 --threads 1 --seconds 5 --json
