@@ -15,7 +15,10 @@ booleans also take ``--no-...``), plus the run's files:
 Every trainer shows a progress bar, writes TensorBoard scalars under ``--log-dir``
 and saves a file that ``zerogo gtp --player pg|dqn|qtable --weights PATH`` plays
 (``pg`` and ``dqn`` also keep their untrained network as ``NAME-initial.pt``, the
-opponent of ``eval``'s "beats its own initial network" check).
+opponent of ``eval``'s "beats its own initial network" check).  ``pg`` and ``dqn``
+never fill their own true eyes unless ``--no-mask-eyes`` (``trainer.baselines.eyes``),
+record their training CPU time in the file, and stop at ``--max-cpu-seconds``
+(comparisons at equal training compute: ``zerogo league``).
 """
 
 from __future__ import annotations
@@ -222,8 +225,8 @@ def _run_pg(args: argparse.Namespace) -> int:
     initial = _initial_path(out)
     features = read_checkpoint(out).feature_config
     save_pg_checkpoint(initial, result.initial, features, config, 0, 0, 1)
-    _say(f"pg: {result.iterations} iterations, {result.games} games, {result.seconds:.0f} s, "
-         f"opponent pool of {result.pool_size}")
+    _say(f"pg: {result.iterations} iterations, {result.games} games, {result.seconds:.0f} s "
+         f"({result.cpu_seconds:.0f} CPU-s), opponent pool of {result.pool_size}")
     if result.history:
         _say(f"win rate vs random (greedy): {result.history[-1]['win_rate_vs_random']:.1%}")
     _say(f"wrote {out} (and the untrained network as {initial}); "
@@ -332,7 +335,8 @@ def _run_dqn(args: argparse.Namespace) -> int:
     result = train_dqn(config, out, _log_dir(args, "dqn"), progress=not args.quiet)
     initial = _initial_path(out)
     save_dqn_checkpoint(initial, result.initial, result.features, config, 0, 0)
-    _say(f"dqn: {result.updates} updates, {result.games} games, {result.seconds:.0f} s")
+    _say(f"dqn: {result.updates} updates, {result.games} games, {result.seconds:.0f} s "
+         f"({result.cpu_seconds:.0f} CPU-s)")
     if result.history:
         _say(f"win rate vs random (greedy): {result.history[-1]['win_rate_vs_random']:.1%}")
     _say(f"wrote {out} (and the untrained network as {initial}); "
@@ -368,6 +372,7 @@ def _policy_of(path: str, args: argparse.Namespace) -> tuple[Any, Any]:
     Raises:
         ValueError: if the file is none of the baselines' formats.
     """
+    from trainer.baselines.players import trained_with_eye_mask
     from trainer.baselines.rollout import GameSpec
 
     if path.endswith(".npz"):
@@ -382,14 +387,16 @@ def _policy_of(path: str, args: argparse.Namespace) -> tuple[Any, Any]:
 
         qnet, features, metadata = load_q_checkpoint(path)
         spec = GameSpec(qnet.config.board_size, float(metadata.get("komi", 7.5)), features)
-        return EpsilonGreedy(qnet, 0.0, args.seed), spec
+        return EpsilonGreedy(qnet, 0.0, args.seed, trained_with_eye_mask(metadata)), spec
     from nn.checkpoint import read_checkpoint
     from trainer.baselines.policy_net import NetPolicy
 
     checkpoint = read_checkpoint(path)
     komi = float(checkpoint.metadata.get("komi", 7.5))
     spec = GameSpec(checkpoint.net_config.board_size, komi, checkpoint.feature_config)
-    return NetPolicy(checkpoint.build_model(), args.temperature, args.seed), spec
+    policy = NetPolicy(checkpoint.build_model(), args.temperature, args.seed,
+                       mask_own_eyes=trained_with_eye_mask(checkpoint.metadata))
+    return policy, spec
 
 
 def _torch_format(path: str) -> str | None:

@@ -41,7 +41,9 @@ class MaterialEvaluator:
 def position(size: int, black: list[str], white: list[str], to_move: int) -> Game:
     game = Game(size)
     game.setup_stones(
-        [coords.from_gtp(v, size) for v in black], [coords.from_gtp(v, size) for v in white], to_move
+        [coords.from_gtp(v, size) for v in black],
+        [coords.from_gtp(v, size) for v in white],
+        to_move,
     )
     return game
 
@@ -84,7 +86,8 @@ def test_finds_the_capture_and_the_saving_move(color: int) -> None:
 
 
 def test_virtual_loss_is_cleared_and_visits_add_up() -> None:
-    forest = SearchForest(3, 9, MaterialEvaluator(9), PUCTConfig(capacity=20_000, leaves_per_step=8))
+    config = PUCTConfig(capacity=20_000, leaves_per_step=8)
+    forest = SearchForest(3, 9, MaterialEvaluator(9), config)
     for g in range(3):
         forest.set_position(g, Game(9))
     forest.search(np.ones(3, dtype=bool), np.full(3, 300.0))

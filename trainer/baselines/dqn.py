@@ -27,7 +27,11 @@ Acting is batched: each round plays ``games_per_round`` games side by side with 
 current epsilon (``rollout.play_games``), stores their transitions, then makes
 ``updates_per_round`` gradient steps on minibatches from D.  Epsilon falls
 linearly from ``epsilon_start`` to ``epsilon_end`` over the first
-``epsilon_decay`` of the rounds.  Start reading at ``train_dqn``.
+``epsilon_decay`` of the rounds.  As for policy gradient, moves that fill the
+mover's own true eyes are ruled out by default (``mask_eyes``,
+``trainer.baselines.eyes``), in acting, in exploration and in the target's
+max/argmax (the recorded legal masks are the masked ones).  Start reading at
+``train_dqn``.
 """
 
 from __future__ import annotations
@@ -73,12 +77,20 @@ class DQNConfig:
         lr: Adam learning rate.
         gamma: discount per move of the agent.
         double: Double DQN targets (else the plain max of the target network).
-        target_update: gradient steps between copies to the target network.
+        target_update: gradient steps between copies to the target network (each
+            copy lets the final reward reach one more move back; 25 learned
+            faster than 100 on 5x5).
         epsilon_start: exploration at the first round.
         epsilon_end: exploration after the decay.
         epsilon_decay: fraction of the rounds over which epsilon falls.
+        mask_eyes: never fill one's own true eyes (``trainer.baselines.eyes``:
+            domain knowledge, as in the rollout policies of Go programs).
         eval_every: rounds between greedy win-rate checks against random (0: never).
         eval_games: games per check.
+        max_cpu_seconds: stop after the round in which training has used this much
+            CPU time (0: no limit), for comparisons at equal training compute;
+            epsilon then falls with the larger of the shares of rounds and of
+            that time spent.
         seed: seeds weights, exploration and games.
 
     Raises:
@@ -98,12 +110,14 @@ class DQNConfig:
     lr: float = 1e-3
     gamma: float = 1.0
     double: bool = True
-    target_update: int = 100
+    target_update: int = 25
     epsilon_start: float = 0.5
     epsilon_end: float = 0.05
     epsilon_decay: float = 0.5
+    mask_eyes: bool = True
     eval_every: int = 50
     eval_games: int = 100
+    max_cpu_seconds: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -122,13 +136,18 @@ class DQNConfig:
                 raise ValueError(f"{name} must be in [0, 1], not {getattr(self, name)}")
         if self.eval_every < 0 or self.eval_games < 1:
             raise ValueError("eval_every must be >= 0 and eval_games >= 1")
+        if self.max_cpu_seconds < 0:
+            raise ValueError(f"max_cpu_seconds must not be negative, not {self.max_cpu_seconds}")
 
-    def epsilon(self, round_index: int) -> float:
-        """Return the exploration rate of round ``round_index`` (0-based)."""
-        span = self.epsilon_decay * self.rounds
-        if span <= 0:
+    def epsilon(self, round_index: int, cpu_seconds: float = 0.0) -> float:
+        """Return the exploration rate of round ``round_index`` (0-based), after
+        ``cpu_seconds`` of training (counted only under ``max_cpu_seconds``)."""
+        if self.epsilon_decay <= 0:
             return self.epsilon_end
-        frac = min(1.0, round_index / span)
+        progress = round_index / self.rounds
+        if self.max_cpu_seconds:
+            progress = max(progress, cpu_seconds / self.max_cpu_seconds)
+        frac = min(1.0, progress / self.epsilon_decay)
         return self.epsilon_start + frac * (self.epsilon_end - self.epsilon_start)
 
 
@@ -216,11 +235,16 @@ class EpsilonGreedy:
         model: the Q-network (eval mode while acting).
         epsilon: exploration probability.
         seed: seeds the exploration.
+        mask_own_eyes: never fill its own true eyes (``rollout.play_games`` then
+            passes it legal masks without them; ``trainer.baselines.eyes``).
     """
 
-    def __init__(self, model: QNet, epsilon: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self, model: QNet, epsilon: float = 0.0, seed: int = 0, mask_own_eyes: bool = False
+    ) -> None:
         self.model = model
         self.epsilon = epsilon
+        self.mask_own_eyes = mask_own_eyes
         self.name = "dqn"
         self._rng = np.random.default_rng(seed)
 
@@ -322,6 +346,8 @@ class DQNResult:
         games: games played.
         seconds: wall-clock seconds.
         history: per evaluation, ``{"round", "win_rate_vs_random"}``.
+        cpu_seconds: CPU time of the training process over the run (all its
+            threads; evaluations included), the measure of ``max_cpu_seconds``.
     """
 
     model: QNet
@@ -331,6 +357,7 @@ class DQNResult:
     games: int
     seconds: float
     history: list[dict[str, float]]
+    cpu_seconds: float = 0.0
 
 
 def train_dqn(
@@ -355,6 +382,7 @@ def train_dqn(
         The trained network, its initial copy and the run's counts.
     """
     start = time.monotonic()
+    cpu_start = time.process_time()
     torch.manual_seed(config.seed)
     spec = GameSpec(config.size, config.komi, features, max_plies=config.max_plies)
     model = QNet(q_config(config.preset, config.size, features.num_planes))
@@ -365,7 +393,7 @@ def train_dqn(
     n = config.size
     buffer = ReplayBuffer(config.buffer_size, (features.num_planes, n, n), spec.num_actions)
     rng = np.random.default_rng(config.seed)
-    actor = EpsilonGreedy(model, config.epsilon_start, seed=config.seed)
+    actor = EpsilonGreedy(model, config.epsilon_start, config.seed, config.mask_eyes)
     if config.opponent == "self":
         seats = np.zeros((config.games_per_round, 2), dtype=np.int64)
         policies: list[Any] = [actor]
@@ -384,7 +412,7 @@ def train_dqn(
     with MetricsWriter(log_dir) as metrics:
         metrics.text("config", json.dumps(dataclasses.asdict(config), indent=1))
         for round_index in range(config.rounds):
-            actor.epsilon = config.epsilon(round_index)
+            actor.epsilon = config.epsilon(round_index, time.process_time() - cpu_start)
             model.eval()
             played = play_games(policies, seats, spec, int(rng.integers(2**62)), record=(0,))
             games += len(seats)
@@ -410,24 +438,31 @@ def train_dqn(
             stats["buffer"] = float(len(buffer))
             metrics.scalars("train", stats, round_index + 1)
             if config.eval_every and (round_index + 1) % config.eval_every == 0:
-                rate = win_rate(EpsilonGreedy(model, 0.0), RandomPolicy(), spec,
-                                config.eval_games, seed=config.seed + round_index)
+                greedy = EpsilonGreedy(model, 0.0, 0, config.mask_eyes)
+                rate = win_rate(greedy, RandomPolicy(), spec, config.eval_games,
+                                seed=config.seed + round_index)
                 history.append({"round": round_index + 1, "win_rate_vs_random": rate.rate})
                 metrics.scalars("eval", {"win_rate_vs_random": rate.rate}, round_index + 1)
+            cpu = time.process_time() - cpu_start
             if out is not None and (round_index + 1) % save_every == 0:
-                save_dqn_checkpoint(out, model, features, config, updates, games)
+                save_dqn_checkpoint(out, model, features, config, updates, games, cpu,
+                                    time.monotonic() - start)
             if bar is not None:
                 postfix = {"eps": f"{actor.epsilon:.2f}", "loss": f"{stats['loss']:.3f}"}
                 if history:
                     postfix["vs_random"] = f"{history[-1]['win_rate_vs_random']:.2f}"
                 bar.set_postfix(postfix, refresh=False)
                 bar.update(1)
+            if config.max_cpu_seconds and cpu >= config.max_cpu_seconds:
+                break
         metrics.flush()
     if bar is not None:
         bar.close()
+    cpu = time.process_time() - cpu_start
+    seconds = time.monotonic() - start
     if out is not None:
-        save_dqn_checkpoint(out, model, features, config, updates, games)
-    return DQNResult(model, initial, features, updates, games, time.monotonic() - start, history)
+        save_dqn_checkpoint(out, model, features, config, updates, games, cpu, seconds)
+    return DQNResult(model, initial, features, updates, games, seconds, history, cpu)
 
 
 def save_dqn_checkpoint(
@@ -437,12 +472,17 @@ def save_dqn_checkpoint(
     config: DQNConfig,
     updates: int,
     games: int,
+    cpu_seconds: float = 0.0,
+    seconds: float = 0.0,
 ) -> Path:
-    """Write the online network with the run in its metadata (``q_net`` format)."""
+    """Write the online network with the run in its metadata (``q_net`` format;
+    ``cpu_seconds`` and ``seconds``: the training's CPU and wall-clock time so far)."""
     metadata = {
         "kind": "dqn",
         "step": updates,
         "games_trained": games,
+        "cpu_seconds": round(cpu_seconds, 3),
+        "seconds": round(seconds, 3),
         "komi": config.komi,
         "config": dataclasses.asdict(config),
     }

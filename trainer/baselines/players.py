@@ -9,7 +9,10 @@
 
 None of them searches: each answers from one evaluation, which is the point of a
 baseline.  They see the position as the networks were trained to (``planes_for``)
-and never choose an illegal move (the board's legal mask, superko included).
+and never choose an illegal move (the board's legal mask, superko included).  A
+network trained with ``mask_eyes`` (the default of ``zerogo baseline pg|dqn``; the
+checkpoint's metadata says so) also never fills its own true eyes
+(``trainer.baselines.eyes``), as in training.
 ``make_pg_player`` & co. are the factories ``zerogo.players`` registers.
 """
 
@@ -27,8 +30,10 @@ from engine.features import FeatureConfig, features
 from engine.game import Game
 from engine.player import Budget, Decision
 from engine.random_player import RandomPlayer
+from nn.checkpoint import read_checkpoint
 from nn.go_net import GoNet
-from trainer.baselines.policy_net import load_policy_net, masked_logits
+from trainer.baselines.eyes import own_true_eyes
+from trainer.baselines.policy_net import masked_logits
 from trainer.baselines.q_net import QNet, load_q_checkpoint
 from trainer.baselines.qlearning import QTable, greedy_action
 
@@ -70,16 +75,23 @@ class PolicyNetPlayer:
         config: its input planes.
         temperature: 0 plays the most probable move, 1 samples p(a|s).
         seed: seeds the sampling.
+        mask_eyes: never fill its own true eyes (as the network was trained).
     """
 
     name = "pg"
 
     def __init__(
-        self, model: GoNet, config: FeatureConfig, temperature: float = 0.0, seed: int | None = None
+        self,
+        model: GoNet,
+        config: FeatureConfig,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        mask_eyes: bool = False,
     ) -> None:
         self.model = model.eval()
         self.config = config
         self.temperature = temperature
+        self.mask_eyes = mask_eyes
         self._generator = torch.Generator().manual_seed(0 if seed is None else seed)
 
     @torch.no_grad()
@@ -92,9 +104,9 @@ class PolicyNetPlayer:
             ValueError: if the network is for another board size.
         """
         _check_size(self.model.config.board_size, game.size)
-        x = torch.from_numpy(planes_for(game, color, self.config))[None]
-        logits, value, _ = self.model(x)
-        legal = torch.from_numpy(game.board.legal_mask(color))[None]
+        planes = planes_for(game, color, self.config)[None]
+        logits, value, _ = self.model(torch.from_numpy(planes))
+        legal = torch.from_numpy(_legal(game, color, planes, self.mask_eyes))
         masked = masked_logits(logits, legal)
         if self.temperature == 0:
             action = int(masked.argmax(dim=1))
@@ -115,13 +127,15 @@ class QNetPlayer:
     Args:
         model: the Q-network.
         config: its input planes.
+        mask_eyes: never fill its own true eyes (as the network was trained).
     """
 
     name = "dqn"
 
-    def __init__(self, model: QNet, config: FeatureConfig) -> None:
+    def __init__(self, model: QNet, config: FeatureConfig, mask_eyes: bool = False) -> None:
         self.model = model.eval()
         self.config = config
+        self.mask_eyes = mask_eyes
 
     @torch.no_grad()
     def genmove(
@@ -133,8 +147,9 @@ class QNetPlayer:
             ValueError: if the network is for another board size.
         """
         _check_size(self.model.config.board_size, game.size)
-        q = self.model(torch.from_numpy(planes_for(game, color, self.config))[None])
-        legal = torch.from_numpy(game.board.legal_mask(color))[None]
+        planes = planes_for(game, color, self.config)[None]
+        q = self.model(torch.from_numpy(planes))
+        legal = torch.from_numpy(_legal(game, color, planes, self.mask_eyes))
         masked = masked_logits(q, legal)
         action = int(masked.argmax(dim=1))
         value = float(masked[0, action])
@@ -192,6 +207,21 @@ class QTablePlayer:
         """Nothing to forget."""
 
 
+def _legal(game: Game, color: int, planes: np.ndarray, mask_eyes: bool) -> np.ndarray:
+    """Return bool (1, A): ``color``'s legal moves, without own true eyes if asked."""
+    legal = game.board.legal_mask(color)[None]
+    return legal & ~own_true_eyes(planes) if mask_eyes else legal
+
+
+def trained_with_eye_mask(metadata: dict) -> bool:
+    """Return whether a baseline checkpoint's network was trained with ``mask_eyes``.
+
+    Files written before the option existed (no such entry) were trained without.
+    """
+    config = metadata.get("config")
+    return bool(config.get("mask_eyes", False)) if isinstance(config, dict) else False
+
+
 def _check_size(network: int, board: int) -> None:
     if network != board:
         raise ValueError(f"the network plays {network}x{network}, not {board}x{board}")
@@ -212,8 +242,14 @@ def make_pg_player(args: argparse.Namespace) -> PolicyNetPlayer:
     Raises:
         ValueError: without ``--weights`` or for an unreadable file.
     """
-    model, config = load_policy_net(_weights(args, "pg"))
-    return PolicyNetPlayer(model, config, temperature=0.0, seed=args.seed)
+    checkpoint = read_checkpoint(_weights(args, "pg"))
+    return PolicyNetPlayer(
+        checkpoint.build_model(),
+        checkpoint.feature_config,
+        temperature=0.0,
+        seed=args.seed,
+        mask_eyes=trained_with_eye_mask(checkpoint.metadata),
+    )
 
 
 def make_dqn_player(args: argparse.Namespace) -> QNetPlayer:
@@ -222,8 +258,8 @@ def make_dqn_player(args: argparse.Namespace) -> QNetPlayer:
     Raises:
         ValueError: without ``--weights`` or for an unreadable file.
     """
-    model, config, _ = load_q_checkpoint(_weights(args, "dqn"))
-    return QNetPlayer(model, config)
+    model, config, metadata = load_q_checkpoint(_weights(args, "dqn"))
+    return QNetPlayer(model, config, mask_eyes=trained_with_eye_mask(metadata))
 
 
 def make_qtable_player(args: argparse.Namespace) -> QTablePlayer:
@@ -243,4 +279,5 @@ __all__ = [
     "make_pg_player",
     "make_qtable_player",
     "planes_for",
+    "trained_with_eye_mask",
 ]

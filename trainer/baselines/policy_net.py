@@ -117,14 +117,22 @@ class NetPolicy:
         temperature: 1 samples from p(a|s), 0 plays its argmax.
         seed: seeds the sampling.
         name: shown in logs.
+        mask_own_eyes: never fill its own true eyes (``rollout.play_games`` then
+            passes it legal masks without them; ``trainer.baselines.eyes``).
     """
 
     def __init__(
-        self, model: GoNet, temperature: float = 1.0, seed: int = 0, name: str = "policy"
+        self,
+        model: GoNet,
+        temperature: float = 1.0,
+        seed: int = 0,
+        name: str = "policy",
+        mask_own_eyes: bool = False,
     ) -> None:
         self.model = model
         self.temperature = temperature
         self.name = name
+        self.mask_own_eyes = mask_own_eyes
         self._generator = torch.Generator().manual_seed(seed)
 
     @torch.no_grad()

@@ -16,6 +16,9 @@ different games and neither colour is favoured.
 Rules are those of the environments: area scoring (Tromp-Taylor) of the stones as
 they stand, the game ends after two passes in a row or after ``max_plies`` moves
 (``2 * N * N`` by default); positional superko unless ``Rules(superko=False)``.
+A policy whose ``mask_own_eyes`` attribute is True gets legal masks without the
+moves that fill its own true eyes (``trainer.baselines.eyes``), and those masks
+are what is recorded for it (what it sampled from is what it is trained on).
 """
 
 from __future__ import annotations
@@ -30,11 +33,17 @@ from engine.board import BLACK, WHITE, Rules
 from engine.envs import _env_kernels as EK
 from engine.envs.gym_env import GoState
 from engine.features import FeatureConfig
+from trainer.baselines.eyes import mask_own_eyes
 from trainer.baselines.policy_net import BASELINE_FEATURES
 
 
 class BatchPolicy(Protocol):
-    """Chooses moves for a batch of positions, each seen by its side to move."""
+    """Chooses moves for a batch of positions, each seen by its side to move.
+
+    A policy may also have a ``mask_own_eyes`` attribute: when it is True,
+    ``play_games`` leaves the moves that fill the mover's own true eyes out of the
+    legal masks it passes (and records) for that policy.
+    """
 
     name: str
 
@@ -206,6 +215,8 @@ def play_games(
         for index, games in groups.items():
             obs = np.stack([states[g].obs for g in games])
             legal = np.stack([states[g].legal for g in games])
+            if getattr(policies[index], "mask_own_eyes", False):
+                legal = mask_own_eyes(legal, obs)
             actions = policies[index].act(obs, legal, [states[g] for g in games])
             for i, g in enumerate(games):
                 chosen[g] = int(actions[i])

@@ -1,14 +1,19 @@
-"""REINFORCE with a baseline: the loss, and a short 5x5 run that measurably learns.
+"""REINFORCE with a baseline: the loss, minibatches, the CPU budget, and a short 5x5 run
+that measurably learns.
 
-The learning check trains 200 iterations of 32 games (6400 games, about 20-35 s
-on one core) with a fixed seed and asserts on outcomes: the greedy policy beats
-its own initial network in at least 75% of 200 games (measured 93-100% over seeds
-0-3) and the random player in at least half (measured 60-77% over seeds 0-3; the
-untrained network wins 3%).  Beating random in 90% takes about 1000 iterations on
-5x5 (measured 92.5% after 32000 games, ~150 s): a benchmark, not a test::
+The learning check trains 150 iterations of 64 games (9600 games, 4 Adam steps per
+batch, entropy weight 0.05, own true eyes masked: the defaults; about 31 CPU-s on
+one core) with a fixed seed and asserts the issue's targets on outcomes, over 200
+games each: the greedy policy beats the random player in at least 90% and its own
+initial network in at least 75%.  Measured with this config: seed 0 94.0% against
+random and 98.5% against its initial network; seeds 1, 2, 3, 5: 94.5, 96, 94, 95%
+against random and 100, 99, 99.5, 83.5% against the initial network.  Before the
+eye mask, minibatches and the larger entropy bonus, 6400 games gave 60-77% against
+random (seeds 0-3) and 90% took about 32000.  The untrained network wins 3.5%
+against random with seed 0 (0-36.5% over those seeds: never filling its own eyes
+already helps a fixed policy).  As a command::
 
-    zerogo baseline pg --size 5 --komi 0.5 --preset b1c32 --iterations 1000 \
-        --games-per-iteration 32 --snapshot-every 10 --out pg5.pt
+    zerogo baseline pg --size 5 --komi 0.5 --preset b1c32 --iterations 150 --out pg5.pt
     zerogo baseline eval pg5.pt --games 400
 """
 
@@ -25,8 +30,9 @@ from trainer.baselines.rollout import GameSpec, RandomPolicy, win_rate
 
 SPEC = GameSpec(5, 0.5, BASELINE_FEATURES)
 CONFIG = PGConfig(
-    size=5, komi=0.5, preset="b1c32", iterations=200, games_per_iteration=32, lr=1e-3,
-    snapshot_every=20, self_play_fraction=0.5, eval_every=0, seed=0,
+    size=5, komi=0.5, preset="b1c32", iterations=150, games_per_iteration=64, minibatches=4,
+    lr=1e-3, entropy_weight=0.05, snapshot_every=20, self_play_fraction=0.5, mask_eyes=True,
+    eval_every=0, seed=0,
 )
 
 
@@ -36,20 +42,24 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[PGResult, str]:
     return train_pg(CONFIG, out, save_every=1000), str(out)
 
 
+def greedy(model: torch.nn.Module) -> NetPolicy:
+    return NetPolicy(model, 0.0, mask_own_eyes=True)  # type: ignore[arg-type]
+
+
 def test_pg_beats_random_and_its_initial_policy(trained: tuple[PGResult, str]) -> None:
     result, _ = trained
-    assert result.games == 200 * 32
-    assert result.pool_size == 1 + 200 // 20
-    vs_random = win_rate(NetPolicy(result.model, 0.0), RandomPolicy(), SPEC, 200, seed=101)
-    vs_initial = win_rate(NetPolicy(result.model, 0.0), NetPolicy(result.initial, 0.0), SPEC,
-                          200, seed=102, opening_plies=2)
-    print(f"pg after {result.games} games ({result.seconds:.0f} s): vs random {vs_random}, "
-          f"vs initial {vs_initial}")
-    untrained = win_rate(NetPolicy(result.initial, 0.0), RandomPolicy(), SPEC, 200, seed=101)
+    assert result.games == 150 * 64 and result.iterations == 150
+    assert result.pool_size == 1 + 150 // 20
+    vs_random = win_rate(greedy(result.model), RandomPolicy(), SPEC, 200, seed=101)
+    vs_initial = win_rate(greedy(result.model), greedy(result.initial), SPEC, 200, seed=102,
+                          opening_plies=2)
+    print(f"pg after {result.games} games ({result.seconds:.0f} s, {result.cpu_seconds:.0f} "
+          f"CPU-s): vs random {vs_random}, vs initial {vs_initial}")
+    untrained = win_rate(greedy(result.initial), RandomPolicy(), SPEC, 200, seed=101)
     print(f"untrained vs random {untrained}")
+    assert vs_random.rate >= 0.90
     assert vs_initial.rate >= 0.75
-    assert vs_random.rate >= 0.5
-    assert untrained.rate <= 0.1  # the learning, not the setup, beats random
+    assert vs_random.rate >= untrained.rate + 0.5  # the learning, not the eye mask, beats random
 
 
 def test_checkpoint_rebuilds_the_trained_policy(trained: tuple[PGResult, str]) -> None:
@@ -57,8 +67,9 @@ def test_checkpoint_rebuilds_the_trained_policy(trained: tuple[PGResult, str]) -
     model, features = load_policy_net(path)
     assert features == BASELINE_FEATURES
     metadata = read_checkpoint(path).metadata
-    assert metadata["kind"] == "pg" and metadata["games_trained"] == 6400
-    assert metadata["komi"] == 0.5
+    assert metadata["kind"] == "pg" and metadata["games_trained"] == 9600
+    assert metadata["komi"] == 0.5 and metadata["config"]["mask_eyes"] is True
+    assert 0 < metadata["cpu_seconds"] == pytest.approx(result.cpu_seconds, abs=0.01)
     x = torch.rand(3, features.num_planes, 5, 5)
     torch.testing.assert_close(model(x)[0], result.model(x)[0])
 
@@ -97,3 +108,16 @@ def test_config_is_validated() -> None:
     with pytest.raises(ValueError):
         PGConfig(self_play_fraction=1.5)
     assert np.isclose(PGConfig().lr, 1e-3)
+    with pytest.raises(ValueError):
+        PGConfig(minibatches=0)
+    with pytest.raises(ValueError):
+        PGConfig(max_cpu_seconds=-1.0)
+
+
+def test_training_stops_at_its_cpu_budget() -> None:
+    config = PGConfig(size=5, komi=0.5, preset="b1c8", iterations=100000, games_per_iteration=4,
+                      minibatches=3, eval_every=0, max_cpu_seconds=1.0)
+    result = train_pg(config)
+    assert 1 <= result.iterations < 100000
+    assert result.games == 4 * result.iterations
+    assert result.cpu_seconds >= 1.0
