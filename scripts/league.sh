@@ -101,7 +101,7 @@ if [[ -z "${DQN_WEIGHTS:-}" ]]; then
 fi
 
 # shellcheck disable=SC2086  # EXTRA_ARGS is split on purpose
-"$PYTHON" -m zerogo.league \
+"$PYTHON" -m zerogo league \
     --size "$SIZE" --komi "$KOMI" --games "$GAMES" --opening-moves "$OPENING_MOVES" \
     --mcts-playouts "$MCTS_PLAYOUTS" --pg "$PG_WEIGHTS" --dqn "$DQN_WEIGHTS" \
     --run-dir "$RUN_DIR" --net-visits "$NET_VISITS" --parallel "$PARALLEL" \

@@ -23,6 +23,10 @@ SUBCOMMANDS = {
         "zerogo.baseline",
         "train the RL baselines: policy gradient, supervised, value net, Q-learning, DQN",
     ),
+    "league": (
+        "zerogo.league",
+        "round robin of random, MCTS, PG, DQN and AlphaGo Zero networks; ML Elo",
+    ),
     "anchor": ("zerogo.anchor", "anchor promoted networks' Elo against GNU Go level 10"),
     "score": ("zerogo.score", "score an SGF game by area, with dead stones estimated"),
     "bench": ("zerogo.bench", "measure engine speed (playouts/s, network, self-play)"),
