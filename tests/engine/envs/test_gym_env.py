@@ -602,3 +602,17 @@ def test_async_vector_env_with_spawned_workers() -> None:
     )
     assert isinstance(envs, gym.vector.AsyncVectorEnv)
     assert _run_vector(envs, 60) > 0
+
+
+@pytest.mark.parametrize("first", ["engine", "gymnasium"])
+def test_import_engine_registers_the_id_in_either_import_order(first: str) -> None:
+    import subprocess
+    import sys
+
+    second = "gymnasium" if first == "engine" else "engine"
+    code = (f"import {first}, {second}, gymnasium as gym; env = gym.make('zerogo/Go-v0'); "
+            "obs, info = env.reset(seed=0); print(obs.shape, info['action_mask'].shape)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["(17,", "9,", "9)", "(82,)"]
