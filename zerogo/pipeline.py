@@ -524,13 +524,31 @@ class Pipeline:
         )
         if anchors:
             ax2 = ax.twinx()
-            ax2.plot(
-                [a["games_trained"] for a in anchors],
-                [a["elo"] for a in anchors],
-                "s--",
-                color="tab:red",
-                label="vs GNU Go level 10 (= 0)",
-            )
+            rated = [a for a in anchors if a.get("elo") is not None]
+            if rated:
+                ax2.plot(
+                    [a["games_trained"] for a in rated],
+                    [a["elo"] for a in rated],
+                    "s--",
+                    color="tab:red",
+                    label="vs GNU Go level 10 (= 0)",
+                )
+            # a network that lost (won) every game has only an upper (lower) bound
+            for bound, marker, text in ((1, "v", "upper bound"), (0, "^", "lower bound")):
+                bounded = [
+                    a
+                    for a in anchors
+                    if a.get("elo") is None and (a.get("elo_interval") or [None, None])[bound]
+                ]
+                if bounded:
+                    ax2.plot(
+                        [a["games_trained"] for a in bounded],
+                        [a["elo_interval"][bound] for a in bounded],
+                        marker,
+                        color="tab:red",
+                        linestyle="none",
+                        label=f"vs GNU Go level 10: 95% {text}",
+                    )
             ax2.set_ylabel("Elo vs GNU Go 10")
             ax2.legend(loc="lower right")
         ax.set_xlabel("self-play games")

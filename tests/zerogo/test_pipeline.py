@@ -132,6 +132,26 @@ def test_anchor_against_gnugo(trained_run: Path) -> None:
     assert len(list((trained_run / "anchors" / record["network"]).glob("*.sgf"))) == 2
 
 
+def test_elo_plot_draws_bounds_for_networks_that_won_or_lost_everything(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from zerogo.pipeline import Pipeline
+
+    run_dir = tmp_path / "copy"
+    shutil.copytree(trained_run, run_dir)
+    records = [
+        {"network": "gen-0000", "games_trained": 0, "elo": None, "elo_interval": [None, -166.0]},
+        {"network": "gen-0001", "games_trained": 10, "elo": -80.0, "elo_interval": [-200, 40]},
+        {"network": "gen-0002", "games_trained": 20, "elo": None, "elo_interval": [166.0, None]},
+    ]
+    (run_dir / "anchors.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (run_dir / "elo.png").unlink(missing_ok=True)
+    out = Pipeline(run_dir, log=lambda _: None).plot_elo()
+    assert out is not None and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_sigkill_at_random_moments_loses_no_finished_game(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     env = dict(os.environ, ZEROGO_SHARD_WRITE_DELAY="0.3")
