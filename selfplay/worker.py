@@ -112,6 +112,10 @@ class ResignStats:
     no_resign_games: int = 0
     would_resign: int = 0
     false_positives: int = 0
+    winner_min_winrates: list[float] = field(default_factory=list)
+    """Per scored no-resign game with a winner: the lowest root win rate the eventual
+    winner saw on its own moves from ``resign_after`` on (1.0 if none).  A threshold
+    above it would have resigned a won game: ``calibrate_resign_threshold`` uses this."""
 
     @property
     def false_positive_rate(self) -> float:
@@ -346,6 +350,10 @@ class SelfPlayWorker:
             ownership = ownership.astype(np.int8).reshape(-1)
         if slot.no_resign:
             self.resign.no_resign_games += 1
+            if winner:
+                self.resign.winner_min_winrates.append(
+                    _lowest_winrate(game, slot.root_values, winner, self.config.resign_after)
+                )
             if slot.would_resign:
                 self.resign.would_resign += 1
                 if slot.would_resign == winner:
@@ -397,3 +405,40 @@ class SelfPlayWorker:
             handle.write(json.dumps(entry) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _lowest_winrate(game: Game, root_values: list[float], color: int, start: int) -> float:
+    """The lowest root win rate ``color`` saw on its own moves from ply ``start`` on."""
+    rates = [
+        (value + 1.0) / 2.0
+        for ply, (move, value) in enumerate(zip(game.moves, root_values, strict=False))
+        if ply >= start and move.color == color
+    ]
+    return min(rates, default=1.0)
+
+
+def calibrate_resign_threshold(
+    winner_min_winrates: list[float],
+    target: float = 0.05,
+    ceiling: float = 0.2,
+    min_games: int = 50,
+    step: float = 0.005,
+) -> float | None:
+    """The resignation threshold that keeps false positives at most ``target``, as in
+    AlphaGo Zero: the highest threshold (a multiple of ``step``, at most ``ceiling``)
+    below which at most a ``target`` fraction of the no-resign games' winners ever fell.
+
+    This bounds the false-positive rate from above (a winner that fell below only after
+    its opponent did would not really have resigned).  Returns None with fewer than
+    ``min_games`` calibration games.
+    """
+    if len(winner_min_winrates) < min_games:
+        return None
+    lows = np.sort(np.asarray(winner_min_winrates, dtype=np.float64))
+    best = 0.0
+    for t in np.arange(step, ceiling + step / 2, step):
+        if np.searchsorted(lows, t, side="left") / len(lows) <= target:
+            best = float(t)
+        else:
+            break
+    return round(best, 6)

@@ -42,7 +42,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,9 @@ from selfplay.arena import ArenaConfig, ArenaGame
 from selfplay.worker import SelfPlayConfig
 from trainer.config import TrainConfig
 from zerogo import stats
+
+RESIGN_FALSE_POSITIVES = 0.05
+"""The most false-positive resignations allowed, as a fraction of the no-resign games."""
 
 PHASES = ("selfplay", "train", "gate")
 
@@ -132,6 +135,7 @@ class PipelineState:
     trainee_step: int = 0
     promotions: int = 0
     rejections: int = 0
+    resign_threshold: float | None = None  # calibrated; None: the configured one
 
     def save(self, path: Path) -> None:
         _write_atomic(path, json.dumps(asdict(self), indent=2))
@@ -261,9 +265,12 @@ class Pipeline:
         while have < target and not should_stop():
             want = target - have
             start = time.monotonic()
+            selfplay_config = cfg.selfplay
+            if state.resign_threshold is not None and selfplay_config.resign_threshold > 0:
+                selfplay_config = replace(selfplay_config, resign_threshold=state.resign_threshold)
             reports = run_workers(
                 self.network_path(state.best),
-                cfg.selfplay,
+                selfplay_config,
                 self.shard_dir,
                 cfg.workers,
                 games=want,
@@ -280,11 +287,15 @@ class Pipeline:
             resign = [r.resign for r in reports]
             would = sum(r.would_resign for r in resign)
             false = sum(r.false_positives for r in resign)
-            rate = false / would if would else 0.0
+            calibration = sum(r.no_resign_games for r in resign)
+            rate = false / calibration if calibration else 0.0
+            lows = [x for r in resign for x in r.winner_min_winrates]
+            used = selfplay_config.resign_threshold
             self.log(
                 f"self-play {state.best}: {games} games, {positions / max(seconds, 1e-9):.0f} "
                 f"positions/s, {3600 * games / max(seconds, 1e-9):.0f} games/h; "
-                f"{have}/{target} games; resign false positives {false}/{would} ({rate:.1%})"
+                f"{have}/{target} games; resign threshold {used:.3f}: false positives "
+                f"{false} of {calibration} no-resign games ({rate:.1%}; {would} would resign)"
             )
             bar.update(have, f"{3600 * games / max(seconds, 1e-9):.0f} games/h")
             self._append(
@@ -297,12 +308,40 @@ class Pipeline:
                     "total_games": have,
                     "resign_would": would,
                     "resign_false_positives": false,
+                    "resign_calibration_games": calibration,
+                    "resign_threshold": used,
+                    "resign_winner_lows": [round(x, 4) for x in lows],
                     "time": time.time(),
                 },
             )
         bar.close()
+        self._calibrate_resignation()
         if have >= target:
             state.phase = "train"
+            state.save(self.state_path)
+
+    def _calibrate_resignation(self, window: int = 500) -> None:
+        """Set the resignation threshold from the most recent ``window`` no-resign games
+        (AlphaGo Zero: keep false positives under 5%; see ``calibrate_resign_threshold``)."""
+        from selfplay.worker import calibrate_resign_threshold
+
+        state = self.state
+        assert state is not None
+        if self.config.selfplay.resign_threshold <= 0:
+            return
+        lows: list[float] = []
+        for record in reversed(_read_jsonl(self.dir / "selfplay.jsonl")):
+            lows = list(record.get("resign_winner_lows", [])) + lows
+            if len(lows) >= window:
+                break
+        threshold = calibrate_resign_threshold(lows[-window:], target=RESIGN_FALSE_POSITIVES)
+        if threshold is not None and threshold != state.resign_threshold:
+            self.log(
+                f"resignation threshold {threshold:.3f}: at most "
+                f"{RESIGN_FALSE_POSITIVES:.0%} false positives over the last {len(lows[-window:])} "
+                "no-resign games"
+            )
+            state.resign_threshold = threshold
             state.save(self.state_path)
 
     def train_phase(self) -> None:

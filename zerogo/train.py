@@ -56,7 +56,7 @@ FLAGS: dict[str, tuple[str | None, str, type, str]] = {
         "selfplay",
         "resign_threshold",
         float,
-        "resign below this win rate (0.05; 0 never)",
+        "resign below this win rate until calibrated on the no-resign games (0.05; 0 never)",
     ),
     "no_resign_fraction": (
         "selfplay",

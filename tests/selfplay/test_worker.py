@@ -23,7 +23,7 @@ from engine.game import Game
 from engine.gumbel import GumbelConfig
 from engine.puct import PUCTConfig, SearchForest
 from selfplay.shards import game_policy, list_shards, read_shard
-from selfplay.worker import SelfPlayConfig, SelfPlayWorker
+from selfplay.worker import SelfPlayConfig, SelfPlayWorker, calibrate_resign_threshold
 from tests.engine.test_puct import MaterialEvaluator
 
 SEARCH = PUCTConfig(capacity=2000, leaves_per_step=4)
@@ -327,6 +327,26 @@ def test_no_resign_games_never_resign(tmp_path: Path) -> None:
     assert all(g["no_resign"] and not g["resigned"] and g["ownership_valid"] for g in games)
     assert worker.resign.no_resign_games == 6
     assert worker.resign.would_resign > 0  # the calibration saw would-be resignations
+    # every scored game with a winner gives its winner's lowest root win rate
+    decided = [g for g in games if g["result"] != 0]
+    assert len(worker.resign.winner_min_winrates) == len(decided)
+    assert all(0.0 <= x <= 1.0 for x in worker.resign.winner_min_winrates)
+    # a winner below the threshold is exactly a would-be false positive (upper bound)
+    below = sum(x < cfg.resign_threshold for x in worker.resign.winner_min_winrates)
+    assert worker.resign.false_positives <= below
+
+
+def test_resign_threshold_keeps_false_positives_under_the_target() -> None:
+    assert calibrate_resign_threshold([0.5] * 49) is None  # too few games
+    # 100 games: winners never fell below 0.3 except five that fell to 0.02 .. 0.10
+    lows = [0.3] * 95 + [0.02, 0.04, 0.06, 0.08, 0.10]
+    t = calibrate_resign_threshold(lows, target=0.05, ceiling=0.2)
+    assert t == 0.2  # 5 of 100 below 0.2: exactly 5% allowed
+    t = calibrate_resign_threshold(lows, target=0.03, ceiling=0.2)
+    assert t == pytest.approx(0.08)  # below 0.08: three games (3%); below 0.085: four
+    assert sum(x < t for x in lows) / len(lows) <= 0.03
+    assert calibrate_resign_threshold([0.0] * 100) == 0.0  # every winner looked lost
+    assert calibrate_resign_threshold([1.0] * 100, ceiling=0.25) == pytest.approx(0.25)
 
 
 # -- a real network ----------------------------------------------------------------------

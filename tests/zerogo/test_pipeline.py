@@ -132,6 +132,30 @@ def test_anchor_against_gnugo(trained_run: Path) -> None:
     assert len(list((trained_run / "anchors" / record["network"]).glob("*.sgf"))) == 2
 
 
+def test_resignation_threshold_is_calibrated_from_the_no_resign_games(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from zerogo.pipeline import Pipeline, PipelineState
+
+    records = [json.loads(line) for line in (trained_run / "selfplay.jsonl").open()]
+    assert all("resign_winner_lows" in r and "resign_threshold" in r for r in records)
+    run_dir = tmp_path / "copy"
+    shutil.copytree(trained_run, run_dir)
+    # 200 calibration games in two generations: 4 winners fell to 0.05 and 8 to 0.11
+    lows = [[0.5] * 88 + [0.11] * 8 + [0.05] * 4, [0.5] * 100]
+    with (run_dir / "selfplay.jsonl").open("a") as f:
+        for chunk in lows:
+            f.write(json.dumps({"network": "gen-0000", "resign_winner_lows": chunk}) + "\n")
+    pipeline = Pipeline(run_dir, log=lambda _: None)
+    pipeline._calibrate_resignation(window=200)
+    assert pipeline.state is not None
+    assert pipeline.state.resign_threshold == pytest.approx(0.11)  # 2% below 0.11; 6% below 0.115
+    saved = PipelineState.load(run_dir / "state.json")
+    assert saved.resign_threshold == pytest.approx(0.11)
+
+
 def test_elo_plot_draws_bounds_for_networks_that_won_or_lost_everything(
     trained_run: Path, tmp_path: Path
 ) -> None:
