@@ -202,6 +202,7 @@ def test_entrants_from_flags(tmp_path: Path) -> None:
     az = entrants[3]
     assert az.kind == "net" and az.training_cpu_seconds == pytest.approx(5000)
     assert "--player net" in az.command and "--visits 50" in az.command
+    assert "--resign-threshold 0" in az.command  # every game is played out
     assert str(run / "networks" / "gen-0002.pt") in az.command
     assert entrants[4].training_cpu_seconds == 0 and entrants[4].command.startswith("/usr/games")
     with pytest.raises(ValueError, match="NAME=VALUE"):
