@@ -49,8 +49,11 @@ def main() -> None:
         "run": run_dir.name,
         "origin": "self-play from random initialisation (no supervised data)",
         "games_trained": int(checkpoint.metadata.get("games_trained", 0)),
-        "selfplay_games": int(sum(r["games"] for r in selfplay)),
-        "selfplay_hours": round(sum(r["seconds"] for r in selfplay) / 3600, 2),
+        # games on disk (phases cut short by a kill are missing from the log's sums)
+        "selfplay_games": max(
+            [int(r.get("total_games", 0)) for r in selfplay] + [sum(r["games"] for r in selfplay)]
+        ),
+        "selfplay_hours_logged": round(sum(r["seconds"] for r in selfplay) / 3600, 2),
         "promotions": sum(1 for r in history if r.get("promoted")),
         "gating_decisions": len(history),
         "shipped": time.strftime("%Y-%m-%d %H:%M"),

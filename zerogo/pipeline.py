@@ -588,6 +588,9 @@ class Pipeline:
                         linestyle="none",
                         label=f"vs GNU Go level 10: 95% {text}",
                     )
+            ax2.axhline(0.0, linestyle=":", color="tab:red", alpha=0.6)  # GNU Go level 10
+            low, high = ax2.get_ylim()
+            ax2.set_ylim(min(low, -400.0), max(high, 100.0))
             ax2.set_ylabel("Elo vs GNU Go 10")
             ax2.legend(loc="lower right")
         ax.set_xlabel("self-play games")

@@ -233,3 +233,18 @@ def test_gtp_net_player_falls_back_on_another_board_size(checkpoint: Path, tmp_p
         answer = engine.send("genmove w", timeout=60)
         assert game.board.is_legal(coords.from_gtp(answer, 7)), answer
     assert stderr_path.read_text().count(FALLBACK_NOTE) == 1
+
+
+def test_the_shipped_networks_load_safely_and_record_their_lineage() -> None:
+    from nn.checkpoint import read_checkpoint
+    from zerogo.players import NETWORK_DIR, shipped_networks
+
+    index = json.loads((NETWORK_DIR / "index.json").read_text())
+    assert shipped_networks().keys() == {int(size) for size in index}  # every file is there
+    assert 9 in shipped_networks()
+    for size, entry in shipped_networks().items():
+        checkpoint = read_checkpoint(NETWORK_DIR / entry["file"])  # weights_only loading
+        assert checkpoint.net_config.board_size == size
+        assert entry["origin"].startswith("self-play from random initialisation")
+        assert entry["selfplay_games"] >= entry["games_trained"] > 0
+        assert isinstance(entry["default"], bool)
