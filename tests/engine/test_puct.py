@@ -179,3 +179,43 @@ def test_player_by_time_and_by_visits() -> None:
     game.play(decision.action)
     decision = player.genmove(game, WHITE, Budget(seconds=0.2))
     assert decision.visits > 0 and game.board.is_legal(decision.action)
+
+
+class HopelessPasser:
+    """A network that wants to pass and calls every position lost for the side to move."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.feature_config = FeatureConfig()
+        self.name = "passer"
+
+    def evaluate(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        batch, n = features.shape[0], self.size
+        logits = np.zeros((batch, n * n + 1), dtype=np.float32)
+        logits[:, -1] = 20.0  # all the prior on pass
+        return logits, np.full(batch, -0.99, np.float32), np.zeros((batch, n, n), np.float32)
+
+
+def _passer_player() -> PUCTPlayer:
+    config = PUCTConfig(capacity=5_000, resign_threshold=0.0)
+    return PUCTPlayer(HopelessPasser(5), config, Budget(playouts=32))
+
+
+def test_a_hopeless_network_plays_on_instead_of_passing_a_game_away() -> None:
+    game = position(5, ["C3"], [], WHITE)  # white is behind on the board
+    decision = _passer_player().genmove(game, WHITE)
+    assert decision.action != game.pass_action
+    assert game.board.is_legal(decision.action, WHITE)
+
+
+def test_passes_when_the_board_already_wins_or_only_own_eyes_are_left() -> None:
+    winning = position(5, ["C3"], [], BLACK)  # black's area 25 - komi 7.5 > 0
+    assert winning.tromp_taylor_score() > 0
+    assert _passer_player().genmove(winning, BLACK).action == winning.pass_action
+    # black owns the board but two one-point eyes (B4, E2) and loses at komi 30 by the
+    # strict count; its only legal moves fill its own eyes, so it passes
+    rows = ["A5 B5 C5 D5 E5", "A4 C4 D4 E4", "A3 B3 C3 D3 E3", "A2 B2 C2 D2", "A1 B1 C1 D1 E1"]
+    eyes = Game(5, 30.0)
+    eyes.setup_stones([coords.from_gtp(v, 5) for row in rows for v in row.split()], [], BLACK)
+    assert eyes.tromp_taylor_score() < 0
+    assert _passer_player().genmove(eyes, BLACK).action == eyes.pass_action
