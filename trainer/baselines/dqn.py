@@ -6,7 +6,8 @@ Q(s, a; theta), target network Q(s, a; theta-) copied from it every
 from a replay buffer D, Huber loss on
 
     y = r                                                  if s' is terminal
-    y = sign * gamma * Q(s', argmax_{a' legal} Q(s', a'; theta); theta-)   else
+    y = (1 - m) * sign * gamma * Q(s', argmax_{a' legal} Q(s', a'; theta); theta-) + m * z
+                                                           else
 
 (Double DQN: the online network picks a', the target network values it; with
 ``double=False`` the target network does both, ``max_{a' legal} Q(s', a';
@@ -22,7 +23,13 @@ Opponents (``opponent``):
 * ``"random"``: the agent plays one colour against the random player (colours
   alternate between games); s' is the agent's next position, ``sign = +1``.
 
-Rewards are 0 until the end, then the mover's outcome (+1 win, -1 loss, 0 draw).
+The reward is the mover's outcome z (+1 win, -1 loss, 0 draw) at the end, and the
+bootstrapped target is mixed with that Monte-Carlo return by ``mc_mix`` (m): one-step
+targets move the final result back one move per target-network copy, so on 9x9
+(games of a hundred moves) plain DQN's Q-network collapsed to the same values for
+every position and lost every game to the random player at 300 CPU-seconds; with
+m = 0.5 it beat random 57% after 150 CPU-seconds (m = 1: 62.5%, plain Monte-Carlo
+regression).  m = 0 is the textbook target.
 Acting is batched: each round plays ``games_per_round`` games side by side with the
 current epsilon (``rollout.play_games``), stores their transitions, then makes
 ``updates_per_round`` gradient steps on minibatches from D.  Epsilon falls
@@ -76,6 +83,8 @@ class DQNConfig:
         buffer_size: capacity of the replay buffer (oldest dropped first).
         lr: Adam learning rate.
         gamma: discount per move of the agent.
+        mc_mix: weight of the game's outcome (the undiscounted Monte-Carlo return) in
+            the target of non-terminal transitions (see the module docstring).
         double: Double DQN targets (else the plain max of the target network).
         target_update: gradient steps between copies to the target network (each
             copy lets the final reward reach one more move back; 25 learned
@@ -109,6 +118,7 @@ class DQNConfig:
     buffer_size: int = 20000
     lr: float = 1e-3
     gamma: float = 1.0
+    mc_mix: float = 0.5
     double: bool = True
     target_update: int = 25
     epsilon_start: float = 0.5
@@ -131,6 +141,8 @@ class DQNConfig:
             raise ValueError(f"lr must be positive, not {self.lr}")
         if not 0 < self.gamma <= 1:
             raise ValueError(f"gamma must be in (0, 1], not {self.gamma}")
+        if not 0 <= self.mc_mix <= 1:
+            raise ValueError(f"mc_mix must be in [0, 1], not {self.mc_mix}")
         for name in ("epsilon_start", "epsilon_end", "epsilon_decay"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1], not {getattr(self, name)}")
@@ -273,8 +285,9 @@ def transitions(played: Played) -> dict[str, np.ndarray]:
 
     Returns:
         Arrays ``obs, legal, actions, rewards, next_obs, next_legal, done`` with one
-        row per recorded move; the last move of each game is terminal with the
-        mover's outcome as reward (0 for the others), and its s' is a copy of s
+        row per recorded move; every row's reward is the mover's outcome (the
+        terminal reward of the game's last move, the Monte-Carlo return of the
+        others); the last move is terminal, and its s' is a copy of s
         (masked out of the target by ``done``).
     """
     records = played.records
@@ -284,7 +297,9 @@ def transitions(played: Played) -> dict[str, np.ndarray]:
         same_game[:-1] = records.game[1:] == records.game[:-1]
     done = ~same_game
     following = np.where(done, np.arange(count), np.arange(count) + 1)
-    rewards = np.where(done, played.outcome(records.game, records.color), 0.0).astype(np.float32)
+    # every row carries the mover's outcome: the reward where done, the Monte-Carlo
+    # return mixed into the bootstrapped target elsewhere (``DQNConfig.mc_mix``)
+    rewards = played.outcome(records.game, records.color).astype(np.float32)
     return {
         "obs": records.obs,
         "legal": records.legal,
@@ -327,8 +342,11 @@ def dqn_loss(
         best = chooser.argmax(dim=1, keepdim=True)
         bootstrap = next_target.gather(1, best).squeeze(1)
         sign = -1.0 if config.opponent == "self" else 1.0
+        mix = config.mc_mix
         y = torch.where(
-            batch["done"], batch["rewards"], sign * config.gamma * bootstrap
+            batch["done"],
+            batch["rewards"],
+            (1.0 - mix) * sign * config.gamma * bootstrap + mix * batch["rewards"],
         )
     loss = F.smooth_l1_loss(q, y)
     return loss, {"q": q.mean().detach(), "target": y.mean().detach()}
