@@ -199,6 +199,14 @@ class Board:
         """Return True if ``color`` (default: to move) may play ``action``."""
         return self.status(action, color) is None
 
+    def fills_own_eye(self, action: int, color: int) -> bool:
+        """Return True if every neighbour of the point ``action`` is a ``color`` stone or
+        the edge (the one-point-eye rule of the random player and the playouts)."""
+        w = self.width
+        p = self._padded(action)
+        stones = self.arrays.color
+        return all(stones[n] in (color, WALL) for n in (p - w, p - 1, p + 1, p + w))
+
     def legal_mask(self, color: int | None = None) -> np.ndarray:
         """Return bool[N*N+1] of the legal actions of ``color`` (pass always legal)."""
         out = np.zeros(self.size * self.size + 1, dtype=np.bool_)

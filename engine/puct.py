@@ -652,7 +652,7 @@ def _may_pass(game: Game, color: int) -> bool:
         return True
     legal = game.board.legal_mask(color)
     return not any(
-        not _fills_own_eye(game, int(a), color) for a in np.flatnonzero(legal[:-1])
+        not game.board.fills_own_eye(int(a), color) for a in np.flatnonzero(legal[:-1])
     )
 
 
@@ -664,25 +664,14 @@ def _best_move_but_pass(game: Game, color: int, ranked: np.ndarray) -> int:
         if (
             a != game.pass_action
             and game.board.is_legal(a, color)
-            and not _fills_own_eye(game, a, color)
+            and not game.board.fills_own_eye(a, color)
         ):
             return a
     legal = game.board.legal_mask(color)
     for point in np.flatnonzero(legal[:-1]):
-        if not _fills_own_eye(game, int(point), color):
+        if not game.board.fills_own_eye(int(point), color):
             return int(point)
     return game.pass_action
-
-
-def _fills_own_eye(game: Game, action: int, color: int) -> bool:
-    """All four neighbours of ``action`` are ``color`` stones or the edge."""
-    n = game.size
-    row, col = divmod(action, n)
-    grid = game.board.to_array()
-    for r, c in ((row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)):
-        if 0 <= r < n and 0 <= c < n and grid[r, c] != color:
-            return False
-    return True
 
 
 class Flag(Protocol):

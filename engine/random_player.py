@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import coords
-from engine.board import BLACK, WALL, WHITE
+from engine.board import BLACK, WHITE
 from engine.game import Game
 from engine.player import Budget, Decision
 
@@ -29,7 +29,7 @@ class RandomPlayer:
         board = game.board
         legal = board.legal_mask(color)
         candidates = [
-            a for a in np.flatnonzero(legal[:-1]) if not _is_own_eye(board, int(a), color)
+            a for a in np.flatnonzero(legal[:-1]) if not board.fills_own_eye(int(a), color)
         ]
         if not candidates:
             return Decision(coords.pass_action(game.size))
@@ -37,14 +37,6 @@ class RandomPlayer:
 
     def reset(self) -> None:
         """Nothing to forget."""
-
-
-def _is_own_eye(board, action: int, color: int) -> bool:  # type: ignore[no-untyped-def]
-    """Return True if all four neighbours of ``action`` are ``color`` stones or the edge."""
-    w = board.width
-    p = board._padded(action)
-    stones = board.arrays.color
-    return all(stones[n] in (color, WALL) for n in (p - w, p - 1, p + 1, p + w))
 
 
 __all__ = ["BLACK", "WHITE", "RandomPlayer"]
