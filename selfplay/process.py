@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class WorkerReport:
     search_seconds: float
     mean_batch: float
     seconds: float
+    cpu_seconds: float = 0.0  # user + sys of the worker process, start-up included
 
 
 def worker_main(
@@ -85,7 +87,13 @@ def worker_main(
         search_seconds=counters.search_seconds,
         mean_batch=float(sum(counters.batch_sizes) / max(len(counters.batch_sizes), 1)),
         seconds=elapsed,
+        cpu_seconds=_cpu_seconds(),
     )
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_workers(

@@ -109,7 +109,7 @@ def write_shard(path: str | os.PathLike[str], games: list[GameRecord]) -> Path:
     size = sizes.pop()
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays = _pack(games, size)
+    arrays = pack_games(games, size)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SHARD_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -124,7 +124,7 @@ def write_shard(path: str | os.PathLike[str], games: list[GameRecord]) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
@@ -161,7 +161,7 @@ def game_policy(arrays: dict[str, np.ndarray], position: int, size: int) -> np.n
     return dense
 
 
-def _pack(games: list[GameRecord], size: int) -> dict[str, np.ndarray]:
+def pack_games(games: list[GameRecord], size: int) -> dict[str, np.ndarray]:
     n_points = size * size
     offsets = np.zeros(len(games) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(g.moves) for g in games])
@@ -199,7 +199,40 @@ def _pack(games: list[GameRecord], size: int) -> dict[str, np.ndarray]:
     }
 
 
-def _fsync_dir(directory: Path) -> None:
+def unpack_games(arrays: dict[str, np.ndarray]) -> list[GameRecord]:
+    """Return the games of a shard's arrays (the inverse of :func:`pack_games`)."""
+    offsets = arrays["game_offsets"]
+    policy_offsets = arrays["policy_offsets"]
+    games = []
+    for g, game_id in enumerate(arrays["game_ids"]):
+        lo, hi = int(offsets[g]), int(offsets[g + 1])
+        policies = []
+        for i in range(lo, hi):
+            a, b = int(policy_offsets[i]), int(policy_offsets[i + 1])
+            policies.append(
+                (arrays["policy_actions"][a:b].copy(), arrays["policy_probs"][a:b].copy())
+            )
+        games.append(
+            GameRecord(
+                game_id=int(game_id),
+                size=int(arrays["size"][g]),
+                komi=float(arrays["komi"][g]),
+                network=str(arrays["network"][g]),
+                moves=[int(m) for m in arrays["moves"][lo:hi]],
+                policies=policies,
+                policy_target=[bool(t) for t in arrays["policy_target"][lo:hi]],
+                root_values=[float(v) for v in arrays["root_value"][lo:hi]],
+                result=float(arrays["result"][g]),
+                score=float(arrays["score"][g]),
+                resigned=bool(arrays["resigned"][g]),
+                no_resign=bool(arrays["no_resign"][g]),
+                ownership=arrays["ownership"][g].copy() if arrays["ownership_valid"][g] else None,
+            )
+        )
+    return games
+
+
+def fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

@@ -2,7 +2,8 @@
 
 One worker plays ``slots`` games at once against itself with the batched PUCT search
 of ``engine.puct`` (each network call evaluates leaves of all its games), and writes
-every ``games_per_shard`` finished games as one shard (``selfplay.shards``).  It needs
+every finished game to its journal (fsynced) and every ``games_per_shard`` finished
+games as one shard (``selfplay.journal``, ``selfplay.shards``).  It needs
 nothing but an ``Evaluator`` and a folder, so it can run in a process of its own, or
 later as a Ray actor.
 
@@ -41,7 +42,8 @@ from engine.game import Game
 from engine.gumbel import GumbelConfig, SequentialHalving, improved_policy
 from engine.puct import PUCTConfig, SearchForest
 from engine.scoring import final_position
-from selfplay.shards import GameRecord, write_shard
+from selfplay.journal import JOURNAL_PREFIX, JOURNAL_SUFFIX, GameJournal
+from selfplay.shards import GameRecord
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ class SelfPlayWorker:
         self.halving = (
             SequentialHalving(self.forest, config.gumbel, self.rng) if config.gumbel else None
         )
-        self.pending: list[GameRecord] = []
+        self.journal: GameJournal | None = None  # the open journal of finished games
         self.finished_games = 0
         self.positions = 0
         self.moves_played = 0  # finished and unfinished games
@@ -219,9 +221,10 @@ class SelfPlayWorker:
         """Play until ``games`` more games finish, ``seconds`` pass or ``stop()`` is true.
 
         With ``games`` set, no new game is started once enough are under way, so the
-        run ends with every slot's game finished (nothing thrown away).  Finished
-        games are written in shards of ``games_per_shard``; the remainder is written
-        at the end.  Games still in flight at a time or ``stop()`` limit are dropped.
+        run ends with every slot's game finished (nothing thrown away).  Each finished
+        game is fsynced to the worker's journal before it counts; journals become
+        shards of ``games_per_shard`` games, the remainder at the end.  Games still in
+        flight at a time or ``stop()`` limit are dropped.
         Returns the number of games finished.
         """
         start_games = self.finished_games
@@ -373,23 +376,34 @@ class SelfPlayWorker:
             no_resign=slot.no_resign,
             ownership=ownership,
         )
-        self.pending.append(record)
+        if self.journal is None:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            tag = f"{stamp}-w{self.worker_id:02d}-{self.rng.integers(16**6):06x}"
+            self.journal = GameJournal(self.out_dir / f"{JOURNAL_PREFIX}{tag}{JOURNAL_SUFFIX}")
+        self.journal.append(record)  # durable from here on
         self.finished_games += 1
         self.positions += len(record.moves)
-        if len(self.pending) >= self.config.games_per_shard:
+        _report_finished(record.game_id)
+        if len(self.journal.games) >= self.config.games_per_shard:
             self.flush()
         self.slots[g] = self._new_slot(g)
 
+    @property
+    def pending(self) -> list[GameRecord]:
+        """Finished games in the open journal, not yet in a shard."""
+        return [] if self.journal is None else list(self.journal.games)
+
     def flush(self) -> Path | None:
-        """Write the finished games not yet written as one shard; return its path."""
-        if not self.pending:
+        """Compact the open journal into one shard; return its path (None: no games)."""
+        journal, self.journal = self.journal, None
+        if journal is None:
             return None
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        name = f"shard-{stamp}-w{self.worker_id:02d}-{self.rng.integers(16**6):06x}.npz"
-        path = write_shard(self.out_dir / name, self.pending)
+        games = list(journal.games)
+        path = journal.compact()
+        if path is None:
+            return None
         self.shards_written.append(path)
-        self._log_lineage(path, self.pending)
-        self.pending = []
+        self._log_lineage(path, games)
         return path
 
     def _log_lineage(self, path: Path, games: list[GameRecord]) -> None:
@@ -405,6 +419,18 @@ class SelfPlayWorker:
             handle.write(json.dumps(entry) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+
+FINISHED_LOG_ENV = "ZEROGO_FINISHED_LOG"
+"""Fault-injection tests: a file where each worker appends the id of every game it has
+made durable, as it reports it finished (unset in normal use)."""
+
+
+def _report_finished(game_id: int) -> None:
+    path = os.environ.get(FINISHED_LOG_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{game_id}\n")
 
 
 def _lowest_winrate(game: Game, root_values: list[float], color: int, start: int) -> float:

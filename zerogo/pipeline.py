@@ -12,19 +12,26 @@ AlphaGo Zero's loop on one machine, in phases that run one after the other (the
    when it scores >= ``gate_threshold`` over ``gate.games`` games, or earlier when
    the SPRT accepts H1; an SPRT accepting H0 rejects it early.
 
-Everything that matters survives a SIGKILL: shards and checkpoints are written to a
-temporary name and renamed, each gating game is appended to a journal before the
-next starts, and ``state.json`` (rewritten atomically) says which phase to resume.
-Killed in self-play, the games in flight are lost and nothing else; killed in
-training, the steps since the phase began are redone; killed in gating, the match
-continues from its journal.
+Everything that matters survives a SIGKILL: every finished self-play game is fsynced
+to its worker's journal before it counts (``selfplay.journal``), shards and
+checkpoints are written to a temporary name and renamed, each gating game is
+appended to a journal before the next starts, and ``state.json`` (rewritten
+atomically) says which phase to resume.  Killed in self-play, only the games in
+flight are lost; killed in training, the steps since the phase began are redone;
+killed in gating, the match continues from its journal; killed while promoting,
+the promotion is redone to the same name and recorded once (``history.jsonl`` is
+keyed by candidate).
+
+CPU time (user + sys of the loop and of all its worker processes) is added up in
+``state.json`` across restarts, per phase: the campaign's currency.
 
 Run directory::
 
     pipeline.json      the configuration (printed at start)
     train_config.json  the training defaults in force
     state.json         phase, generation, best network, counters
-    shards/            self-play games (+ lineage.jsonl: shard -> network)
+    shards/            self-play games (+ lineage.jsonl: shard -> network; journal-*.games:
+                       finished games not yet compacted into a shard)
     networks/          gen-0000.pt (random initialisation), then every promoted net
     trainee.pt         the network in training, with its optimiser state
     candidates/        candidates of gating
@@ -38,6 +45,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -136,6 +144,8 @@ class PipelineState:
     promotions: int = 0
     rejections: int = 0
     resign_threshold: float | None = None  # calibrated; None: the configured one
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # per phase, summed
+    games_offset: int = 0  # games counted but not on this disk (state moved machines)
 
     def save(self, path: Path) -> None:
         _write_atomic(path, json.dumps(asdict(self), indent=2))
@@ -179,6 +189,7 @@ class Pipeline:
         config.train.write_to(self.dir)
         self.state_path = self.dir / "state.json"
         self.state = PipelineState.load(self.state_path) if self.state_path.exists() else None
+        self._cpu_mark = _cpu_now()
         for sub in ("shards", "networks", "candidates", "gating"):
             (self.dir / sub).mkdir(exist_ok=True)
 
@@ -187,19 +198,53 @@ class Pipeline:
     def shard_dir(self) -> Path:
         return self.dir / "shards"
 
+    @property
+    def stop_file(self) -> Path:
+        """Creating this file stops the loop cleanly: self-play workers finish their
+        current step and compact their journals, gating stops after its current game,
+        training finishes its phase (``scripts/campaign.sh stop``)."""
+        return self.dir / "STOP"
+
     def network_path(self, name: str) -> Path:
         folder = "candidates" if name.startswith("cand-") else "networks"
         return self.dir / folder / f"{name}.pt"
 
     # -- the loop ---------------------------------------------------------------
-    def initialise(self) -> PipelineState:
-        """Create the random first network (once) and the state."""
+    def initialise(self, init: str | os.PathLike[str] | None = None) -> PipelineState:
+        """Create the first network (once) and the state: a random network, or the
+        checkpoint ``init`` (e.g. a shipped network a campaign starts from)."""
         if self.state is not None:
             return self.state
         import torch
 
-        from nn.checkpoint import save_checkpoint
+        from nn.checkpoint import read_checkpoint, save_checkpoint
         from nn.go_net import GoNet, preset
+
+        if init is not None:
+            source = read_checkpoint(init)
+            if source.net_config.size != self.config.size:
+                raise ValueError(
+                    f"{init} is a {source.net_config.size}x{source.net_config.size} network; "
+                    f"the run is {self.config.size}x{self.config.size}"
+                )
+            save_checkpoint(
+                self.network_path("gen-0000"),
+                source.build_model(),
+                source.net_config,
+                {
+                    "name": "gen-0000",
+                    "parent": source.metadata.get("name"),
+                    "games_trained": 0,
+                    "origin": f"initialised from {Path(init).name} "
+                    f"({source.metadata.get('name', '?')}, "
+                    f"{source.metadata.get('games_trained', '?')} games)",
+                },
+                feature_config=source.feature_config,
+            )
+            self.state = PipelineState()
+            self.state.save(self.state_path)
+            self.log(f"initialised {self.dir} from {init} (gen-0000)")
+            return self.state
 
         torch.manual_seed(self.config.seed)
         features = FeatureConfig()
@@ -222,14 +267,19 @@ class Pipeline:
         generations: int | None = None,
         hours: float | None = None,
         stop: Callable[[], bool] | None = None,
+        init: str | os.PathLike[str] | None = None,
     ) -> PipelineState:
         """Loop until ``generations`` gating decisions in all (so rerunning the same
-        command after a kill aims at the same end), ``hours`` more hours, or ``stop()``."""
-        state = self.initialise()
+        command after a kill aims at the same end), ``hours`` more hours, or ``stop()``.
+        ``init``: the first network of a new run (ignored when resuming)."""
+        state = self.initialise(init)
         deadline = None if hours is None else time.monotonic() + hours * 3600
+        self.stop_file.unlink(missing_ok=True)  # a stale request from an earlier stop
 
         def should_stop() -> bool:
             if stop is not None and stop():
+                return True
+            if self.stop_file.exists():
                 return True
             return deadline is not None and time.monotonic() >= deadline
 
@@ -244,14 +294,56 @@ class Pipeline:
                 self.gate_phase(should_stop)
             else:
                 raise ValueError(f"unknown phase {state.phase!r} in {self.state_path}")
+        self.save_state()
         return state
+
+    def save_state(self, phase: str | None = None) -> None:
+        """Add the CPU time since the last save to ``phase`` (default: the current
+        phase) and write ``state.json`` atomically."""
+        state = self.state
+        assert state is not None
+        now = _cpu_now()
+        spent, self._cpu_mark = now - self._cpu_mark, now
+        key = phase or state.phase
+        state.cpu_seconds[key] = round(state.cpu_seconds.get(key, 0.0) + spent, 2)
+        state.save(self.state_path)
 
     # -- phases -----------------------------------------------------------------
     def games_in_shards(self) -> int:
-        """Count finished games on disk (the truth: shards are written atomically)."""
+        """Count finished games on disk: in shards (written atomically) and in the
+        workers' journals (fsynced per game)."""
+        from selfplay.journal import journal_games
         from selfplay.shards import list_shards, read_shard
 
-        return sum(len(read_shard(p)["game_ids"]) for p in list_shards(self.shard_dir))
+        in_shards = sum(len(read_shard(p)["game_ids"]) for p in list_shards(self.shard_dir))
+        offset = self.state.games_offset if self.state is not None else 0
+        return in_shards + journal_games(self.shard_dir) + offset
+
+    def _adopt_missing_shards(self) -> None:
+        """A run resumed on a machine without its shards (the state travels in git, the
+        games do not) counts the games it had as played and refills its replay window
+        from the best network: the next training sees only the games played from here."""
+        from selfplay.journal import list_journals
+        from selfplay.shards import list_shards
+
+        state = self.state
+        assert state is not None
+        if list_shards(self.shard_dir) or list_journals(self.shard_dir):
+            return
+        if state.games_at_last_train > state.games_offset:
+            self.log(
+                f"no self-play shards here: counting the run's {state.games_at_last_train} "
+                f"games as played; the replay window refills from {state.best}"
+            )
+            state.games_offset = state.games_at_last_train
+            self.save_state()
+
+    def recover_games(self) -> None:
+        """Compact journals left by killed workers into shards (idempotent)."""
+        from selfplay.journal import recover_journals
+
+        for shard in recover_journals(self.shard_dir):
+            self.log(f"recovered the finished games of a killed worker into {shard.name}")
 
     def selfplay_phase(self, should_stop: Callable[[], bool]) -> None:
         from selfplay.process import run_workers
@@ -259,7 +351,12 @@ class Pipeline:
         state = self.state
         assert state is not None
         cfg = self.config
-        target = max(state.games_at_last_train + cfg.games_per_generation, cfg.train.min_games)
+        self.recover_games()
+        self._adopt_missing_shards()
+        target = max(
+            state.games_at_last_train + cfg.games_per_generation,
+            state.games_offset + cfg.train.min_games,
+        )
         have = self.games_in_shards()
         bar = _Bar(self.progress, f"self-play {state.best}", target, have)
         while have < target and not should_stop():
@@ -278,9 +375,11 @@ class Pipeline:
                 threads=cfg.threads,
                 seed=cfg.seed * 7919 + have,
                 dtype=cfg.inference_dtype,
+                stop_file=str(self.stop_file),
                 poll=lambda: bar.update(self.games_in_shards(), "playing"),
             )
             seconds = time.monotonic() - start
+            self.recover_games()
             have = self.games_in_shards()
             games = sum(r.games for r in reports)
             positions = sum(r.positions for r in reports)
@@ -311,14 +410,17 @@ class Pipeline:
                     "resign_calibration_games": calibration,
                     "resign_threshold": used,
                     "resign_winner_lows": [round(x, 4) for x in lows],
+                    "worker_cpu_seconds": round(sum(r.cpu_seconds for r in reports), 2),
                     "time": time.time(),
                 },
             )
+            self.save_state()
         bar.close()
         self._calibrate_resignation()
         if have >= target:
+            self.save_state()
             state.phase = "train"
-            state.save(self.state_path)
+            self.save_state()
 
     def _calibrate_resignation(self, window: int = 500) -> None:
         """Set the resignation threshold from the most recent ``window`` no-resign games
@@ -330,7 +432,7 @@ class Pipeline:
         if self.config.selfplay.resign_threshold <= 0:
             return
         lows: list[float] = []
-        for record in reversed(_read_jsonl(self.dir / "selfplay.jsonl")):
+        for record in reversed(read_jsonl(self.dir / "selfplay.jsonl")):
             lows = list(record.get("resign_winner_lows", [])) + lows
             if len(lows) >= window:
                 break
@@ -342,7 +444,7 @@ class Pipeline:
                 "no-resign games"
             )
             state.resign_threshold = threshold
-            state.save(self.state_path)
+            self.save_state()
 
     def train_phase(self) -> None:
         import torch
@@ -355,6 +457,7 @@ class Pipeline:
         state = self.state
         assert state is not None
         cfg = self.config
+        self.recover_games()
         torch.set_num_threads(cfg.train_threads or max(cfg.threads * cfg.workers, 1))
         seed_everything(cfg.seed + state.trainee_step)
         trainee_path = self.dir / "trainee.pt"
@@ -427,8 +530,9 @@ class Pipeline:
         state.candidate = candidate
         state.trainee_step = step
         state.games_at_last_train = total_games
+        self.save_state()
         state.phase = "gate"
-        state.save(self.state_path)
+        self.save_state()
 
     def gate_phase(self, should_stop: Callable[[], bool]) -> None:
         from nn.evaluator import TorchEvaluator
@@ -471,6 +575,7 @@ class Pipeline:
         test = self._sprt(result)
         complete = len(result.games) >= cfg.gate.games or test.decision is not None
         if not complete:
+            self.save_state()
             return  # stopped: the journal lets the match continue next time
         promoted = test.decision == "H1" or (
             test.decision is None and result.score >= cfg.gate_threshold
@@ -494,24 +599,31 @@ class Pipeline:
             "games_trained": state.games_at_last_train,
             "time": time.time(),
         }
+        # Idempotent promotion: a kill anywhere below redoes it on resume with the same
+        # generation number (state.json still names the candidate), the copy is atomic,
+        # and history.jsonl gets the decision once (keyed by candidate).
         if promoted:
             state.generation += 1
             name = f"gen-{state.generation:04d}"
-            shutil.copyfile(self.network_path(state.candidate), self.network_path(name))
+            _copy_atomic(self.network_path(state.candidate), self.network_path(name))
             record["network"] = name
             state.best = name
             state.promotions += 1
         else:
             state.rejections += 1
-        self._append("history.jsonl", record)
+        if not any(
+            r.get("candidate") == state.candidate for r in read_jsonl(self.dir / "history.jsonl")
+        ):
+            self._append("history.jsonl", record)
         self.log(
             f"gating {state.candidate} vs {record['best']}: {result.wins}-{result.losses}"
             f"-{result.draws} ({result.score:.1%}, {elo:+.0f} Elo, SPRT {test.decision}) -> "
             + (f"promoted as {state.best}" if promoted else "rejected")
         )
         state.candidate = None
+        self.save_state()
         state.phase = "selfplay"
-        state.save(self.state_path)
+        self.save_state()
         self.plot_elo()
 
     def _sprt(self, result: Any) -> stats.SprtResult:
@@ -553,7 +665,7 @@ class Pipeline:
         import matplotlib.pyplot as plt
 
         points = self.elo_curve()
-        anchors = _read_jsonl(self.dir / "anchors.jsonl")
+        anchors = read_jsonl(self.dir / "anchors.jsonl")
         fig, ax = plt.subplots(figsize=(7, 4))
         ax.plot(
             [p[0] for p in points],
@@ -650,6 +762,28 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _copy_atomic(source: Path, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cpu_now() -> float:
+    """User + sys seconds of this process and of its finished (waited-for) children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def _append_line(path: Path, record: dict[str, Any]) -> None:
     """Append one JSON line durably; a line torn by a kill is closed off first."""
     torn = path.exists() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
@@ -661,7 +795,7 @@ def _append_line(path: Path, record: dict[str, Any]) -> None:
         os.fsync(handle.fileno())
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Read a JSON-lines file; a torn last line (killed mid-write) is ignored."""
     if not path.exists():
         return []
@@ -676,7 +810,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def _read_journal(path: Path) -> list[ArenaGame]:
     games = {}
-    for record in _read_jsonl(path):
+    for record in read_jsonl(path):
         try:
             game = ArenaGame(**record)
         except TypeError:

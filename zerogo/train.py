@@ -18,6 +18,7 @@ start; flags given on a later start override them.
 
   zerogo train --run-dir runs/9x9 --hours 8
   zerogo train --run-dir runs/tiny --size 5 --preset b2c16 --games-per-generation 64
+  zerogo train --run-dir campaign/9x9/run --init zerogo/networks/b6c64-9x9.pt
   tensorboard --logdir runs/9x9/tb
 """
 
@@ -110,6 +111,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="bfloat16 autocast when training on the CPU (about 2.5x faster with AMX)",
     )
+    parser.add_argument(
+        "--init",
+        default=None,
+        metavar="WEIGHTS",
+        help="first network of a new run (e.g. zerogo/networks/b6c64-9x9.pt) instead of a "
+        "random one; ignored when the run directory already has state",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     for flag, (_, _, kind, help_text) in FLAGS.items():
         parser.add_argument(
@@ -162,7 +170,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     pipeline = Pipeline(args.run_dir, config, log=console.log, progress=not args.quiet)
     console.log(f"run directory {args.run_dir}; settings in {Path(args.run_dir) / 'pipeline.json'}")
-    state = pipeline.run(generations=args.generations, hours=args.hours)
+    try:
+        state = pipeline.run(generations=args.generations, hours=args.hours, init=args.init)
+    except ValueError as exc:
+        console.print(f"zerogo train: {exc}")
+        return 2
     console.log(
         f"stopped in phase {state.phase}: best {state.best}, {state.promotions} promotions, "
         f"{state.rejections} rejections"

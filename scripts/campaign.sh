@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The 9x9 training campaign: one resumable run whose state travels in the repository.
+#
+#   scripts/campaign.sh start    resume (or begin) in the background: nice, one worker,
+#                                code frozen from HEAD into .campaign-code/ so edits to the
+#                                working tree do not reach the running processes
+#   scripts/campaign.sh pause    SIGSTOP the whole process group (before timing anything)
+#   scripts/campaign.sh resume   SIGCONT it
+#   scripts/campaign.sh stop     clean stop: workers finish their step and write their
+#                                games, gating stops after its game; waits for the exit
+#   scripts/campaign.sh status   phase, games, CPU-hours, running or not
+#   scripts/campaign.sh log      append this session's line to campaign/9x9/log.jsonl
+#
+# State (committed): campaign/9x9/run/ without shards/, tb/ and candidates/.  A fresh
+# clone resumes from it; the replay window refills from the current best network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUN=${CAMPAIGN_RUN:-$ROOT/campaign/9x9/run}
+CODE=$ROOT/.campaign-code
+PIDFILE=$RUN/campaign.pid
+PY=${PYTHON:-$ROOT/.venv/bin/python}
+INIT=$ROOT/zerogo/networks/b6c64-9x9.pt
+SETTINGS=(--size 9 --preset b6c64 --visits 100 --slots 48 --games-per-generation 1000
+          --min-games 1000 --train-bf16 --workers 1 --threads 1 --quiet)
+
+running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+case "${1:-status}" in
+  start)
+    if running; then echo "campaign already running (pid $(cat "$PIDFILE"))"; exit 0; fi
+    mkdir -p "$RUN"
+    rm -rf "$CODE" && mkdir -p "$CODE"
+    git archive HEAD engine selfplay trainer nn zerogo gui | tar -x -C "$CODE"
+    echo "$(git rev-parse HEAD)" > "$RUN/code.commit"
+    PYTHONPATH=$CODE setsid nice -n 19 "$PY" -m zerogo train --run-dir "$RUN" \
+      --init "$INIT" "${SETTINGS[@]}" >> "$RUN/campaign.out" 2>&1 &
+    echo $! > "$PIDFILE"
+    echo "campaign started (pid $!, code $(cut -c1-10 "$RUN/code.commit")); log: $RUN/campaign.out"
+    ;;
+  pause)
+    running && kill -STOP -- "-$(cat "$PIDFILE")" && echo paused || echo "not running"
+    ;;
+  resume)
+    running && kill -CONT -- "-$(cat "$PIDFILE")" && echo resumed || echo "not running"
+    ;;
+  stop)
+    if ! running; then echo "not running"; exit 0; fi
+    pid=$(cat "$PIDFILE")
+    kill -CONT -- "-$pid" 2>/dev/null || true
+    touch "$RUN/STOP"
+    for _ in $(seq 1 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "no clean stop within 20 minutes: SIGKILL (finished games are journaled)"
+      kill -KILL -- "-$pid" || true
+    fi
+    rm -f "$PIDFILE" "$RUN/STOP"
+    echo stopped
+    ;;
+  status)
+    running && echo "running (pid $(cat "$PIDFILE"))" || echo "not running"
+    "$PY" scripts/campaign_log.py --run-dir "$RUN" --status
+    ;;
+  log)
+    shift
+    "$PY" scripts/campaign_log.py --run-dir "$RUN" "$@"
+    ;;
+  *)
+    sed -n '2,16p' "$0"; exit 2
+    ;;
+esac
