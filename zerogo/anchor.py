@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zerogo.match import Match, MatchConfig, summarize
-    from zerogo.pipeline import Pipeline, _append_line, _read_jsonl
+    from zerogo.pipeline import Pipeline, _append_line, read_jsonl
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "state.json").exists():
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(run_dir, log=lambda _: None)
     state = pipeline.state
     assert state is not None
-    anchored = {a["network"] for a in _read_jsonl(run_dir / "anchors.jsonl")}
+    anchored = {a["network"] for a in read_jsonl(run_dir / "anchors.jsonl")}
     trained = {name: games for games, _, name in pipeline.elo_curve()}
     if args.networks:
         names = list(args.networks)

@@ -48,6 +48,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from zerogo.pipeline import read_jsonl
+
 HELP = "round robin of random, MCTS, the RL baselines and AlphaGo Zero networks; ML Elo"
 DESCRIPTION = """Play a round robin through GTP and rate the players by maximum-likelihood Elo.
 
@@ -207,7 +209,7 @@ def network_training_seconds(run_dir: str | Path, network: str) -> tuple[float |
         run's logs do not say) and how it was obtained.
     """
     run = Path(run_dir)
-    history = _read_jsonl(run / "history.jsonl")
+    history = read_jsonl(run / "history.jsonl")
     promoted = [r for r in history if r.get("promoted") and r.get("network") == network]
     if not promoted:
         if network == "gen-0000":
@@ -219,7 +221,7 @@ def network_training_seconds(run_dir: str | Path, network: str) -> tuple[float |
     if config_path.is_file():
         config = json.loads(config_path.read_text())
         cores = int(config.get("workers", 1)) * int(config.get("threads", 1))
-    selfplay = [r for r in _read_jsonl(run / "selfplay.jsonl") if float(r["time"]) <= until]
+    selfplay = [r for r in read_jsonl(run / "selfplay.jsonl") if float(r["time"]) <= until]
     play = sum(float(r["seconds"]) for r in selfplay)
     train_gate = 0.0
     for record in history:
@@ -444,7 +446,7 @@ class League:
     def _journal(self) -> list[PairRecord]:
         if self.out_dir is None:
             return []
-        return [PairRecord(**record) for record in _read_jsonl(self.out_dir / "pairs.jsonl")]
+        return [PairRecord(**record) for record in read_jsonl(self.out_dir / "pairs.jsonl")]
 
     def report(self) -> dict[str, Any]:
         """Return the league's JSON report: entrants, pairs, ratings (see ``report``)."""
@@ -810,19 +812,6 @@ def _baseline_detail(title: str, metadata: dict[str, Any], steps: str) -> str:
     if metadata.get("cpu_seconds") is None:
         text += " (training CPU time not recorded)"
     return text
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Return the records of a JSON-lines file; a torn last line (a kill mid-write) is skipped."""
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return records
 
 
 __all__ = [
