@@ -33,8 +33,9 @@ case "${1:-status}" in
     rm -rf "$CODE" && mkdir -p "$CODE"
     git archive HEAD engine selfplay trainer nn zerogo gui | tar -x -C "$CODE"
     echo "$(git rev-parse HEAD)" > "$RUN/code.commit"
-    PYTHONPATH=$CODE setsid nice -n 19 "$PY" -m zerogo train --run-dir "$RUN" \
-      --init "$INIT" "${SETTINGS[@]}" >> "$RUN/campaign.out" 2>&1 &
+    # run from inside the frozen copy: `python -m` puts the current folder first on sys.path
+    (cd "$CODE" && exec setsid nice -n 19 "$PY" -m zerogo train --run-dir "$RUN" \
+      --init "$INIT" "${SETTINGS[@]}" >> "$RUN/campaign.out" 2>&1) &
     echo $! > "$PIDFILE"
     echo "campaign started (pid $!, code $(cut -c1-10 "$RUN/code.commit")); log: $RUN/campaign.out"
     ;;

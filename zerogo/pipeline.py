@@ -222,9 +222,10 @@ class Pipeline:
 
         if init is not None:
             source = read_checkpoint(init)
-            if source.net_config.size != self.config.size:
+            size = source.net_config.board_size
+            if size != self.config.size:
                 raise ValueError(
-                    f"{init} is a {source.net_config.size}x{source.net_config.size} network; "
+                    f"{init} is a {size}x{size} network; "
                     f"the run is {self.config.size}x{self.config.size}"
                 )
             save_checkpoint(

@@ -345,3 +345,20 @@ def test_committed_state_resumes_in_a_fresh_clone(trained_run: Path, tmp_path: P
     assert len(game_ids(run_dir)) >= 16  # the refilled window
     history = [json.loads(line) for line in (run_dir / "history.jsonl").open()]
     assert len({record["candidate"] for record in history}) == 2
+
+
+def test_a_run_can_start_from_a_given_network(trained_run: Path, tmp_path: Path) -> None:
+    from nn.checkpoint import read_checkpoint
+    from zerogo.pipeline import Pipeline, PipelineConfig
+
+    source = trained_run / "networks" / "gen-0000.pt"
+    config = Pipeline(trained_run, log=lambda _: None).config
+    pipeline = Pipeline(tmp_path / "run", config, log=lambda _: None)
+    pipeline.initialise(init=source)
+    made = read_checkpoint(tmp_path / "run" / "networks" / "gen-0000.pt")
+    for name, tensor in read_checkpoint(source).state_dict.items():
+        assert (made.state_dict[name] == tensor).all(), name
+    assert "initialised from gen-0000.pt" in made.metadata["origin"]
+    wrong = Pipeline(tmp_path / "nine", PipelineConfig(), log=lambda _: None)
+    with pytest.raises(ValueError, match="5x5 network; the run is 9x9"):
+        wrong.initialise(init=source)
