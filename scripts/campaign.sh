@@ -4,8 +4,11 @@
 #   scripts/campaign.sh start    resume (or begin) in the background: nice, one worker,
 #                                code frozen from HEAD into .campaign-code/ so edits to the
 #                                working tree do not reach the running processes
-#   scripts/campaign.sh pause    SIGSTOP the whole process group (before timing anything)
-#   scripts/campaign.sh resume   SIGCONT it
+#   scripts/campaign.sh pause    SIGSTOP the whole process group (before timing anything),
+#                                and those of other background jobs in .bg-jobs/*.pid
+#   scripts/campaign.sh resume   SIGCONT them
+#   scripts/campaign.sh bg NAME CMD...   run CMD niced in the background as job NAME
+#                                (paused and resumed with the campaign; log .bg-jobs/NAME.out)
 #   scripts/campaign.sh stop     clean stop: workers finish their step and write their
 #                                games, gating stops after its game; waits for the exit
 #   scripts/campaign.sh status   phase, games, CPU-hours, running or not
@@ -25,6 +28,14 @@ SETTINGS=(--size 9 --preset b6c64 --visits 100 --slots 48 --games-per-generation
           --min-games 1000 --train-bf16 --workers 1 --threads 1 --quiet)
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+signal_all() {  # signal the campaign's and every background job's process group
+  local sig=$1 f
+  for f in "$PIDFILE" "$ROOT"/.bg-jobs/*.pid; do
+    [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && kill "-$sig" -- "-$(cat "$f")" \
+      && echo "$sig $(basename "$f" .pid)"
+  done
+  return 0
+}
 
 case "${1:-status}" in
   start)
@@ -40,10 +51,17 @@ case "${1:-status}" in
     echo "campaign started (pid $!, code $(cut -c1-10 "$RUN/code.commit")); log: $RUN/campaign.out"
     ;;
   pause)
-    running && kill -STOP -- "-$(cat "$PIDFILE")" && echo paused || echo "not running"
+    signal_all STOP
     ;;
   resume)
-    running && kill -CONT -- "-$(cat "$PIDFILE")" && echo resumed || echo "not running"
+    signal_all CONT
+    ;;
+  bg)
+    name=$2; shift 2
+    mkdir -p "$ROOT/.bg-jobs"
+    setsid nice -n 10 "$@" >> "$ROOT/.bg-jobs/$name.out" 2>&1 &
+    echo $! > "$ROOT/.bg-jobs/$name.pid"
+    echo "job $name started (pid $!); log .bg-jobs/$name.out"
     ;;
   stop)
     if ! running; then echo "not running"; exit 0; fi

@@ -28,6 +28,10 @@ SUBCOMMANDS = {
         "round robin of random, MCTS, PG, DQN and AlphaGo Zero networks; ML Elo",
     ),
     "anchor": ("zerogo.anchor", "anchor promoted networks' Elo against GNU Go level 10"),
+    "ladder": (
+        "zerogo.ladder",
+        "the yardstick: calibrate the fixed ladder of reference players, place networks on it",
+    ),
     "score": ("zerogo.score", "score an SGF game by area, with dead stones estimated"),
     "bench": ("zerogo.bench", "measure engine speed (playouts/s, network, self-play)"),
 }

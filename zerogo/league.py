@@ -253,6 +253,9 @@ class LeagueConfig:
         prior_draws: virtual draws per pair in the Elo fit (``zerogo.elo``).
         bootstrap: intervals from this many bootstrap samples of the games
             (0: from the observed Fisher information).
+        max_gap: play only pairs at most this many places apart in the entrant
+            order (None: every pair); a ladder of increasing strength needs no
+            games between its ends.
 
     Raises:
         ValueError: for out-of-range values.
@@ -269,6 +272,7 @@ class LeagueConfig:
     anchor: str = DEFAULT_ANCHOR
     prior_draws: float = 1.0
     bootstrap: int = 0
+    max_gap: int | None = None
 
     def __post_init__(self) -> None:
         if not 2 <= self.size <= 19:
@@ -349,9 +353,11 @@ class League:
     def pairs(self) -> list[tuple[int, Entrant, Entrant]]:
         """Return ``(index, first, second)`` for every pair, in playing order."""
         out: list[tuple[int, Entrant, Entrant]] = []
+        gap = self.config.max_gap
         for i, first in enumerate(self.entrants):
-            for second in self.entrants[i + 1 :]:
-                out.append((len(out), first, second))
+            for j, second in enumerate(self.entrants[i + 1 :], start=i + 1):
+                if gap is None or j - i <= gap:
+                    out.append((len(out), first, second))
         return out
 
     def play(self, parallel: int = 1) -> list[PairRecord]:

@@ -598,6 +598,7 @@ class Pipeline:
             "duplicates": result.duplicates,
             "promoted": promoted,
             "games_trained": state.games_at_last_train,
+            "cpu_seconds": round(sum(state.cpu_seconds.values()), 1),  # the run's, so far
             "time": time.time(),
         }
         # Idempotent promotion: a kill anywhere below redoes it on resume with the same
