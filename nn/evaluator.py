@@ -85,11 +85,23 @@ def default_dtype(device: str | torch.device = "cpu") -> str:
             if torch.cuda.is_available() and torch.cuda.is_bf16_supported()
             else "float16"
         )
+    return "bfloat16" if cpu_has_fast_bf16() else "float32"
+
+
+def cpu_has_fast_bf16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (AMX).  Elsewhere torch emulates
+    it: measured on an AVX2-only AMD EPYC, b6c64 at batch 16 took 360 ms per call in
+    bfloat16 against 17 ms in float32."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return "float32"
-    return "bfloat16" if "amx_bf16" in flags else "float32"
+        return False
+    return "amx_bf16" in flags
+
+
+def resolve_dtype(dtype: str, device: str | torch.device = "cpu") -> str:
+    """Return ``dtype``, with ``"auto"`` replaced by this machine's ``default_dtype``."""
+    return default_dtype(device) if dtype == "auto" else dtype
 
 
 class TorchEvaluator:
@@ -114,11 +126,14 @@ class TorchEvaluator:
         name: the network's identifier.
         model: the module evaluated (the fused copy if ``fuse``).
         device: the torch device.
+        backend: "torch" (``nn.backends`` has the others).
 
     Raises:
         ValueError: for a model without a ``NetConfig``, a plane-count mismatch, an
             unknown dtype, float16 on the CPU, or threads below 1.
     """
+
+    backend = "torch"
 
     def __init__(
         self,

@@ -25,7 +25,8 @@ PIDFILE=$RUN/campaign.pid
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 INIT=$ROOT/zerogo/networks/b6c64-9x9.pt
 SETTINGS=(--size 9 --preset b6c64 --visits 100 --slots 48 --games-per-generation 1000
-          --min-games 1000 --train-bf16 --workers 1 --threads 1 --quiet)
+          --min-games 1000 --train-bf16 --dtype auto --workers 1 --threads 1 --quiet)
+# --train-bf16 and --dtype auto use bfloat16 only where the CPU has AMX (float32 elsewhere)
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 signal_all() {  # signal the campaign's and every background job's process group

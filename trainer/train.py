@@ -112,8 +112,12 @@ class Trainer:
         self.amp_dtype = getattr(torch, config.amp_dtype)
         # CUDA: float16 or bfloat16 autocast; CPU: bfloat16 autocast when asked for
         # (about 2.5x faster on CPUs with AMX, e.g. Sapphire Rapids)
+        # (bfloat16 is emulated, hence far slower, on CPUs without AMX: float32 there)
+        from nn.evaluator import cpu_has_fast_bf16
+
         self.amp = config.amp and (
-            self.device.type == "cuda" or (config.cpu_bf16 and self.device.type == "cpu")
+            self.device.type == "cuda"
+            or (config.cpu_bf16 and self.device.type == "cpu" and cpu_has_fast_bf16())
         )
         if self.device.type == "cpu" and self.amp:
             self.amp_dtype = torch.bfloat16

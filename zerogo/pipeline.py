@@ -80,7 +80,8 @@ class PipelineConfig:
         threads: torch threads per process.
         train_threads: torch threads of the training phase (0: workers * threads).
         device: "cpu" or "cuda".
-        inference_dtype: "float32" or "bfloat16" (autocast; fast on CPUs with AMX).
+        inference_dtype: "float32", "bfloat16" (autocast; fast only on CPUs with AMX) or
+            "auto" (the machine's fastest, decided on each machine the run resumes on).
         gate_threshold: score the candidate needs against the best.
         sprt_elo0 / sprt_elo1 / sprt_alpha / sprt_beta: the early-stopping test.
         seed: seed of the initial network and of everything random.
@@ -95,7 +96,7 @@ class PipelineConfig:
     threads: int = 1
     train_threads: int = 0
     device: str = "cpu"
-    inference_dtype: str = "bfloat16"
+    inference_dtype: str = "auto"
     gate_threshold: float = 0.55
     sprt_elo0: float = 0.0
     sprt_elo1: float = 35.0
@@ -347,6 +348,7 @@ class Pipeline:
             self.log(f"recovered the finished games of a killed worker into {shard.name}")
 
     def selfplay_phase(self, should_stop: Callable[[], bool]) -> None:
+        from nn.evaluator import resolve_dtype
         from selfplay.process import run_workers
 
         state = self.state
@@ -375,7 +377,7 @@ class Pipeline:
                 device=cfg.device,
                 threads=cfg.threads,
                 seed=cfg.seed * 7919 + have,
-                dtype=cfg.inference_dtype,
+                dtype=resolve_dtype(cfg.inference_dtype, cfg.device),
                 stop_file=str(self.stop_file),
                 poll=lambda: bar.update(self.games_in_shards(), "playing"),
             )
@@ -536,7 +538,7 @@ class Pipeline:
         self.save_state()
 
     def gate_phase(self, should_stop: Callable[[], bool]) -> None:
-        from nn.evaluator import TorchEvaluator
+        from nn.evaluator import TorchEvaluator, resolve_dtype
         from selfplay.arena import play_arena
 
         state = self.state
@@ -548,7 +550,7 @@ class Pipeline:
             TorchEvaluator.from_checkpoint(
                 self.network_path(name),
                 device=cfg.device,
-                dtype=cfg.inference_dtype,
+                dtype=resolve_dtype(cfg.inference_dtype, cfg.device),
                 name=name,
                 threads=cfg.threads * cfg.workers,
             )

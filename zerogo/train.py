@@ -42,7 +42,12 @@ FLAGS: dict[str, tuple[str | None, str, type, str]] = {
         "torch threads when training (0: workers*threads)",
     ),
     "device": (None, "device", str, "cpu or cuda (cpu)"),
-    "dtype": (None, "inference_dtype", str, "network inference: float32 or bfloat16 (bfloat16)"),
+    "dtype": (
+        None,
+        "inference_dtype",
+        str,
+        "network inference: float32, bfloat16 (fast only with AMX) or auto (auto)",
+    ),
     "gate_threshold": (None, "gate_threshold", float, "score needed for promotion (0.55)"),
     "seed": (None, "seed", int, "random seed (0)"),
     "visits": ("selfplay", "visits", int, "root visits per self-play move (100)"),
