@@ -117,6 +117,7 @@ class App:
         self.view = BoardView(theme)
         self.panel = Panel(theme, self.text)
         self.engine = EngineThread(player, interval)
+        self.engine_label = player_label(player, self.game.size)
         self.clock = pygame.time.Clock()
         self.overlays: set[str] = {"graph", "score"}
         self.snapshot: Snapshot | None = None
@@ -307,6 +308,7 @@ class App:
         self._cancel_all()
         self.engine.reset()
         self.game = Game(self.settings.size, self.settings.komi)
+        self.engine_label = player_label(self.player, self.game.size)
         self.winrates = {}
         self.engine_failed = False
         self._after_change(f"New game: you play {color_name(self.human)}.")
@@ -353,7 +355,7 @@ class App:
             while path.exists():
                 path = self.sgf_dir / f"{stem}-{number}.sgf"
                 number += 1
-        engine = f"zerogo ({getattr(self.player, 'name', 'engine')})"
+        engine = f"zerogo ({self.engine_label})"
         black, white = ("You", engine) if self.human == BLACK else (engine, "You")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -382,6 +384,7 @@ class App:
         self._cancel_all()
         self.engine.reset()
         self.game = game
+        self.engine_label = player_label(self.player, game.size)
         self.human = game.to_move
         self.settings = Settings(game.size, game.komi, self.settings.budget_index,
                                  self.settings.budgets)
@@ -554,7 +557,7 @@ class App:
         info = PanelInfo(
             status=self._status(),
             players=f"You: {color_name(self.human)}   Engine: {color_name(engine_color)} "
-            f"({getattr(self.player, 'name', 'engine')})",
+            f"({self.engine_label})",
             captures=f"Captures: black {caps[BLACK]}, white {caps[WHITE]}   Move {len(game.moves)}",
             size=f"{self.settings.size} x {self.settings.size}",
             komi=f"{self.settings.komi:g}",
@@ -613,6 +616,24 @@ class App:
         if self.snapshot.ply != len(game.moves):
             lines.append(f"(analysis of move {self.snapshot.ply})")
         return lines
+
+
+def player_label(player: Player, size: int) -> str:
+    """Return the name of the player that really plays on a ``size`` board, e.g.
+    ``"mcts"``, ``"random"`` or ``"net NETWORK"`` (a network player and the name of its
+    network, from the checkpoint's metadata).
+
+    A player that picks another per board size (``zerogo.players.SizeDispatchPlayer``,
+    behind ``--player auto`` and ``--player net``) is asked for that one with
+    ``player_for(size)``; it builds it if it has not yet (the engine would, at its
+    first move).  A player with an ``evaluator`` is named with the evaluator's name.
+    """
+    player_for = getattr(player, "player_for", None)
+    if callable(player_for):
+        player = player_for(size)
+    name = str(getattr(player, "name", "engine"))
+    network = getattr(getattr(player, "evaluator", None), "name", None)
+    return f"{name} {network}" if network else name
 
 
 def _black_winrate(snapshot: AnalysisSnapshot) -> float:

@@ -14,14 +14,21 @@ triple-quoted string::
     board.play(vertex("C3", board.size))
 
 Import the helpers with ``from tests.conftest import board_from_diagram, vertex``.
+
+Every test also fails if it left an analysis anomaly (``engine.analysis.anomalies``:
+a NaN, an out-of-range value or an illegal line from a search) unless it asks for the
+``analysis_anomalies`` fixture, which hands it the count to inspect.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from engine import coords
+from engine.analysis import AnalysisAnomalies, anomalies
 from engine.board import BLACK, EMPTY, WHITE, Board, Rules
 
 _STONES = {"X": BLACK, "O": WHITE, ".": EMPTY, "+": EMPTY}
@@ -103,3 +110,24 @@ def _one_torch_thread() -> None:
     except ImportError:  # pragma: no cover - torch is a dependency
         return
     torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _no_analysis_anomalies(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test after which the process counts more analysis anomalies than before:
+    a search bug that an analysis display would otherwise have hidden by clamping."""
+    before = anomalies.counts()
+    yield
+    if "analysis_anomalies" in request.fixturenames:
+        return
+    after = anomalies.counts()
+    assert after == before, f"analysis anomalies during the test: {after} (before: {before})"
+
+
+@pytest.fixture
+def analysis_anomalies() -> Iterator[AnalysisAnomalies]:
+    """The process's analysis anomaly count, cleared before and after the test (for
+    tests that feed deliberately bad values)."""
+    anomalies.clear()
+    yield anomalies
+    anomalies.clear()

@@ -11,7 +11,10 @@ searches the same way, silently, on the opponent's time.  ``gogui-analyze_comman
 offers ownership and candidate displays to GoGui.
 
 Win rates, score leads and ownership are given from the analysed colour's view
-(KataGo's "side to move" convention).  Start reading at ``AnalysisCommands`` (the
+(KataGo's "side to move" convention).  What a correct search never reports (a value
+out of range, a NaN, an illegal line or move) is still written in range, so that
+GUIs can read it, but never silently: it is logged and counted as an anomaly
+(``engine.analysis.anomalies``).  Start reading at ``AnalysisCommands`` (the
 commands; it reaches the engine through the small ``AnalysisHost`` protocol), then
 ``AnalysisFormatter.format`` (one ``info`` line from an
 ``engine.analysis.AnalysisSnapshot``).
@@ -31,7 +34,13 @@ from typing import Protocol
 import numpy as np
 
 from engine import coords
-from engine.analysis import AnalysisSnapshot
+from engine.analysis import (
+    AnalysisSnapshot,
+    Candidate,
+    check_snapshot,
+    ownership_problems,
+    record_anomaly,
+)
 from engine.board import BLACK, Board, IllegalMoveError, color_name, opponent
 from engine.game import Game
 from engine.player import RESIGN, Budget, Decision, Player
@@ -156,8 +165,10 @@ class AnalysisFormatter:
     """Turns snapshots of one position into ``info`` lines (Leela Zero or KataGo).
 
     Candidates are ordered by visits (then win rate); each line of principal
-    variation is cut to what replays legally and stops at its first pass; a
-    candidate whose own move is illegal is left out.
+    variation stops at its first pass.  What a correct search never gives is
+    recorded as an anomaly (``engine.analysis.check_snapshot``), then made readable:
+    values are clamped to their range, a line is cut before its first illegal move,
+    and a candidate whose own move is illegal is left out.
 
     Args:
         request: what was asked.
@@ -172,6 +183,7 @@ class AnalysisFormatter:
 
     def format(self, snapshot: AnalysisSnapshot) -> str:
         """Return one line (without newline) describing ``snapshot``."""
+        check_snapshot(snapshot)
         size = self.game.size
         kata = self.request.style == "kata"
         candidates = sorted(snapshot.candidates, key=lambda c: (-c.visits, -c.winrate))
@@ -180,8 +192,8 @@ class AnalysisFormatter:
         for candidate in candidates:
             if self.request.max_moves is not None and order >= self.request.max_moves:
                 break
-            line = self.legal(candidate.pv or [candidate.action])
-            if not line or line[0] != candidate.action:
+            line = self.candidate_line(candidate)
+            if not line:
                 continue
             fields = [f"info move {coords.to_gtp(candidate.action, size)}",
                       f"visits {candidate.visits}"]
@@ -217,30 +229,66 @@ class AnalysisFormatter:
         row by row from the top-left point (A19 on 19x19) as KataGo gives it.
 
         Uses the search's ownership; a search without one gets a playout estimate.
+        A non-finite value is written as 0 and a value out of range clamped, both
+        recorded as anomalies (by ``check_snapshot`` for the search's ownership).
         """
         own = snapshot.ownership
+        size = self.game.size
         if own is None or snapshot.to_move != self.request.color:
             if self._ownership is None:
                 black = ownership(self.game, playouts=FALLBACK_OWNERSHIP_PLAYOUTS)
+                for kind, detail in ownership_problems(black, size):
+                    record_anomaly(kind, f"playout estimate: {detail}")
                 self._ownership = black if self.request.color == BLACK else -black
             own = self._ownership
-        size = self.game.size
         grid = np.asarray(own, dtype=np.float64).reshape(size, size)
-        grid = np.clip(np.nan_to_num(grid, nan=0.0), -1.0, 1.0)
+        grid = np.clip(np.nan_to_num(grid, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
         return grid[::-1].reshape(-1)
 
     def legal(self, line: list[int]) -> list[int]:
-        """Return ``legal_line`` of ``line`` from the analysed position (cached)."""
+        """Return ``legal_line`` of ``line`` from the analysed position (cached).
+
+        A line cut before its end other than at a pass holds an illegal move: that is
+        recorded as an anomaly (once per line and formatter).
+        """
         key = tuple(line)
         if key not in self._lines:
             if len(self._lines) > 10_000:
                 self._lines.clear()
-            self._lines[key] = legal_line(self.game.board, self.request.color, line)
+            legal = legal_line(self.game.board, self.request.color, line)
+            if len(legal) < len(line) and not (legal and legal[-1] == self.game.pass_action):
+                size = self.game.size
+                record_anomaly("pv", f"illegal move {_vertex(line[len(legal)], size)} "
+                               f"at ply {len(legal) + 1} of the line "
+                               f"{' '.join(_vertex(a, size) for a in line)} "
+                               f"for {color_name(self.request.color)}")
+            self._lines[key] = legal
         return self._lines[key]
+
+    def candidate_line(self, candidate: Candidate) -> list[int]:
+        """Return the legal start of ``candidate``'s principal variation, or [] when
+        its own move is illegal or the line starts elsewhere (an anomaly)."""
+        line = self.legal(candidate.pv or [candidate.action])
+        if line and line[0] == candidate.action:
+            return line
+        if candidate.pv and candidate.pv[0] != candidate.action:
+            size = self.game.size
+            record_anomaly("pv", f"the line of {_vertex(candidate.action, size)} starts with "
+                           f"{_vertex(candidate.pv[0], size)}")
+        return []
+
+
+def _vertex(action: int, size: int) -> str:
+    """Return the GTP vertex of ``action``, or ``#action`` when it is off the board."""
+    try:
+        return coords.to_gtp(action, size)
+    except ValueError:
+        return f"#{action}"
 
 
 def _unit(value: float) -> float:
-    """Return ``value`` clipped to [0, 1] (NaN becomes 0)."""
+    """Return ``value`` clamped to [0, 1] (NaN becomes 0) for output; ``check_snapshot``
+    has recorded any such value as an anomaly."""
     return 0.0 if not math.isfinite(value) else min(1.0, max(0.0, value))
 
 
@@ -412,6 +460,9 @@ class AnalysisCommands:
                 game, color, reporter, reporter.slice, budget, None
             )
             if decision.action != RESIGN and not game.board.is_legal(decision.action, color):
+                record_anomaly("move", f"the search chose the illegal move "
+                               f"{_vertex(decision.action, game.size)} for "
+                               f"{color_name(color)}; passing instead")
                 decision = Decision(game.pass_action)
             vertex = host.commit_decision(decision, color, budget, started, play=True)
         except Exception:  # the answer has begun: end it properly all the same
@@ -470,8 +521,8 @@ class AnalysisCommands:
         size = game.size
         labels, best = [], None
         for candidate in sorted(snapshot.candidates, key=lambda c: (-c.visits, -c.winrate)):
-            line = formatter.legal(candidate.pv or [candidate.action])
-            if not line or line[0] != candidate.action or line[0] == game.pass_action:
+            line = formatter.candidate_line(candidate)
+            if not line or line[0] == game.pass_action:
                 continue
             best = best or (candidate, line)
             percent = _permyriad(candidate.winrate) // 100
@@ -511,6 +562,7 @@ class AnalysisCommands:
         )
         if not last:
             raise GtpFailure("the search gave no analysis")
+        check_snapshot(last[0])
         return last[0], color
 
     def _ownership_black(self, args: list[str], usage: str) -> tuple[np.ndarray,

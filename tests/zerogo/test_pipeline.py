@@ -83,7 +83,6 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_one_generation_end_to_end(trained_run: Path) -> None:
     run_dir = trained_run
-    start = time.monotonic()
     done = subprocess.run(
         zerogo("train", "--run-dir", str(run_dir), "--generations", "1", *TINY),
         capture_output=True,
@@ -91,7 +90,6 @@ def test_one_generation_end_to_end(trained_run: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert time.monotonic() - start < 120
     state = json.loads((run_dir / "state.json").read_text())
     assert state["phase"] == "selfplay"
     assert state["promotions"] + state["rejections"] == 1
