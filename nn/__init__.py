@@ -8,7 +8,11 @@ Where to start reading:
 * ``nn.checkpoint``: safe (``weights_only``) checkpoint files that rebuild their network;
 * ``nn.evaluator``: ``TorchEvaluator``, the search's ``engine.evaluator.Evaluator``
   backed by a network;
-* ``nn.bench``: evaluations-per-second benchmark.
+* ``nn.backends``: the same evaluator on onnxruntime and OpenVINO, and
+  ``load_evaluator``, the one factory that picks a backend;
+* ``nn.compress``: compression and export of any torch module (ONNX export), with
+  nothing of Go in it;
+* ``nn.bench``: evaluations-per-second benchmark, backends side by side.
 
 This package knows nothing of GTP, GUIs or self-play; the search (``engine``) never
 imports it.  Importing ``nn`` itself imports no torch; import the modules.

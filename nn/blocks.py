@@ -9,6 +9,10 @@ columns; every convolution is "same" padded, so H and W never change.
   a norm follows (the norm's shift replaces it).
 * ``ResidualBlock``: AlphaGo Zero's residual block,
   ``x -> act(x + norm(conv(act(norm(conv(x))))))`` with 3x3 convolutions.
+* ``GlobalPool``: per channel, the mean, a board-size-scaled mean and the max over
+  (H, W) — KataGo's global pooling, which lets a block see the whole board at once.
+* ``GlobalPoolBlock``: KataGo's global-pooling residual block, a ``ResidualBlock``
+  whose middle gets per-channel biases computed from global pools of some channels.
 * ``fuse_for_inference``: a copy of a network with every batch norm folded into the
   convolution before it — fewer kernels per evaluation, same outputs (within float
   rounding) as the original in eval mode.
@@ -124,6 +128,75 @@ class ResidualBlock(tnn.Module):
         return self.act(x + self.second(self.first(x)))
 
 
+class GlobalPool(tnn.Module):
+    """Global pooling of a feature map (KataGo, "Accelerating Self-Play Learning in Go").
+
+    For each channel: the mean over (H, W), the mean times ``(sqrt(H*W) - 14) / 10``
+    (a signal of the board's size, for networks that see several sizes; a constant
+    multiple of the mean on one size) and the max over (H, W).  Output
+    ``(N, 3C)``: the C means, then the C scaled means, then the C maxes.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Pool ``x``: (N, C, H, W) -> (N, 3C)."""
+        mean = x.mean(dim=(2, 3))
+        scale = (float(x.shape[2] * x.shape[3]) ** 0.5 - 14.0) / 10.0
+        peak = x.amax(dim=(2, 3))
+        return torch.cat((mean, mean * scale, peak), dim=1)
+
+
+class GlobalPoolBlock(tnn.Module):
+    """KataGo's global-pooling residual block, in this module's post-activation form.
+
+    ``x (N, C, H, W)``: ``r = norm(conv3x3(x))`` on ``C - G`` channels and
+    ``g = act(norm(conv3x3(x)))`` on ``G`` channels; ``r`` gets a per-channel bias
+    ``linear(GlobalPool(g))`` (``3G -> C - G``), then ``act``; a second
+    conv3x3-norm brings it back to ``C`` channels, added to ``x``, then ``act``::
+
+        x -> act(x + norm(conv(act(norm(conv_r(x)) + linear(pool(act(norm(conv_g(x)))))))))
+
+    Without the pooled branch it is a ``ResidualBlock`` with ``C - G`` middle channels.
+
+    Args:
+        channels: C, the same in and out.
+        pool_channels: G, channels that are pooled (None: ``max(1, C // 4)``); at
+            least 1 and below C.
+        norm: norm name (``nn.norms.NORMS``).
+        act: activation name (``nn.norms.ACTIVATIONS``).
+
+    Raises:
+        ValueError: for ``channels < 2``, ``pool_channels`` outside ``1 .. C - 1``
+            or an unknown name.
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        pool_channels: int | None = None,
+        norm: str = "batch",
+        act: str = "relu",
+    ) -> None:
+        super().__init__()
+        if channels < 2:
+            raise ValueError(f"a global-pooling block needs at least 2 channels, not {channels}")
+        pooled = max(1, channels // 4) if pool_channels is None else pool_channels
+        if not 1 <= pooled < channels:
+            raise ValueError(f"pool_channels must be in 1 .. {channels - 1}, not {pooled}")
+        self.first = ConvNormAct(channels, channels - pooled, 3, norm, "none")
+        self.pool_conv = ConvNormAct(channels, pooled, 3, norm, act)
+        self.pool = GlobalPool()
+        self.pool_fc = tnn.Linear(3 * pooled, channels - pooled)
+        self.mid_act = make_act(act)
+        self.second = ConvNormAct(channels - pooled, channels, 3, norm, "none")
+        self.act = make_act(act)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Apply the block: x (N, C, H, W) -> (N, C, H, W)."""
+        bias = self.pool_fc(self.pool(self.pool_conv(x)))
+        middle = self.mid_act(self.first(x) + bias[:, :, None, None])
+        return self.act(x + self.second(middle))
+
+
 def fuse_for_inference(model: tnn.Module) -> tnn.Module:
     """Return an eval-only copy of ``model`` with batch norms folded into convolutions.
 
@@ -147,4 +220,10 @@ def fuse_for_inference(model: tnn.Module) -> tnn.Module:
     return fused
 
 
-__all__ = ["ConvNormAct", "ResidualBlock", "fuse_for_inference"]
+__all__ = [
+    "ConvNormAct",
+    "GlobalPool",
+    "GlobalPoolBlock",
+    "ResidualBlock",
+    "fuse_for_inference",
+]

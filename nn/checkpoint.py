@@ -22,13 +22,21 @@ So a checkpoint alone rebuilds its network (``load_checkpoint``) and its evaluat
 (a temporary file in the same directory, then ``os.replace``): a reader never sees
 half a checkpoint.  ``export_weights`` drops the optimizer state for a small file to
 ship.
+
+A file read is checked before any network is built from it: its tensors must be
+dense, finite and have exactly the names and shapes of ``GoNet(net_config)`` (found
+on the meta device, so a config that asks for a huge network costs nothing).  Every
+problem, from a truncated file to a pickle that would run code, is a
+``CheckpointError`` (a ``ValueError``) with a one-line message.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import pickle
+import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,11 +47,16 @@ from torch import Tensor
 from torch import nn as tnn
 
 from engine.features import FeatureConfig
+from nn.atomic import write_atomic
 from nn.go_net import GoNet, NetConfig
 
 FORMAT = "zerogo-checkpoint"
 FORMAT_VERSION = 1
 _KEYS = ("format", "version", "net_config", "feature_config", "metadata", "state_dict")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be used; the one-line message says why."""
 
 
 @dataclass(frozen=True)
@@ -68,13 +81,16 @@ class Checkpoint:
         """Return a new ``GoNet`` holding the checkpoint's weights (in eval mode).
 
         Raises:
-            ValueError: if the weights do not fit the config.
+            CheckpointError: (a ``ValueError``) if the weights do not fit the config.
         """
         model = GoNet(self.net_config)
         try:
             model.load_state_dict(self.state_dict, strict=True)
         except RuntimeError as exc:
-            raise ValueError(f"checkpoint weights do not fit its network config: {exc}") from None
+            reason = " ".join(str(exc).split())[:300]  # one line
+            raise CheckpointError(
+                f"checkpoint weights do not fit its network config: {reason}"
+            ) from None
         model.eval()
         return model
 
@@ -180,28 +196,42 @@ def read_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
 
     Raises:
         FileNotFoundError: if there is no such file.
-        ValueError: if the file is not a zerogo checkpoint (not a torch file, holds
-            anything but plain data and tensors, wrong format or version, missing
-            keys, invalid configs or metadata).
+        CheckpointError: (a ``ValueError``) if the file is not a zerogo checkpoint
+            (a directory or empty, not a torch file, truncated, holds anything but
+            plain data and tensors, wrong format or version, missing keys, invalid
+            configs or metadata, tensors that are sparse, not finite or do not fit
+            the config).  The message is one line.
     """
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a directory, not a checkpoint file")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file {path}")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path} is empty, not a checkpoint")
     try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises many kinds for foreign or unsafe files
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(
-            f"{path} is not a safe zerogo checkpoint (refused by torch.load with "
-            f"weights_only=True: {first_line})"
+        with warnings.catch_warnings():  # e.g. about the pickle protocol of a foreign file
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:  # objects other than plain data: maybe code
+        raise CheckpointError(
+            f"{path} is not a safe zerogo checkpoint: torch.load with weights_only=True "
+            f"refused it ({_torch_reason(exc)})"
+        ) from None
+    except Exception as exc:  # torch raises many kinds for foreign or broken files
+        raise CheckpointError(
+            f"{path} is not a safe zerogo checkpoint: not a readable torch file, truncated "
+            f"or corrupt ({_torch_reason(exc)})"
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a zerogo checkpoint (no format {FORMAT!r} marker)")
+        raise CheckpointError(
+            f"{path} is not a zerogo checkpoint (no format {FORMAT!r} marker)"
+        )
     missing = [key for key in _KEYS if key not in payload]
     if missing:
-        raise ValueError(f"checkpoint {path} lacks {', '.join(missing)}")
+        raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}")
     if payload["version"] != FORMAT_VERSION:
-        raise ValueError(
+        raise CheckpointError(
             f"checkpoint {path} has format version {payload['version']!r}; "
             f"this code reads version {FORMAT_VERSION}"
         )
@@ -209,26 +239,27 @@ def read_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
         net_config = NetConfig.from_dict(payload["net_config"])
         feature_config = feature_config_from_dict(payload["feature_config"])
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"checkpoint {path} has an invalid config: {exc}") from None
+        raise CheckpointError(f"checkpoint {path} has an invalid config: {exc}") from None
     if feature_config.num_planes != net_config.in_planes:
-        raise ValueError(
+        raise CheckpointError(
             f"checkpoint {path}: feature config gives {feature_config.num_planes} planes, "
             f"network expects {net_config.in_planes}"
         )
     try:
         metadata = json.loads(payload["metadata"])
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"checkpoint {path} has unreadable metadata: {exc}") from None
+        raise CheckpointError(f"checkpoint {path} has unreadable metadata: {exc}") from None
     if not isinstance(metadata, dict):
-        raise ValueError(f"checkpoint {path}: metadata is not a JSON object")
+        raise CheckpointError(f"checkpoint {path}: metadata is not a JSON object")
     state_dict = payload["state_dict"]
     if not isinstance(state_dict, dict) or not all(
         isinstance(key, str) and isinstance(value, Tensor) for key, value in state_dict.items()
     ):
-        raise ValueError(f"checkpoint {path}: state_dict is not a dict of tensors")
+        raise CheckpointError(f"checkpoint {path}: state_dict is not a dict of tensors")
+    _check_tensors(state_dict, net_config, path)
     optimizer_state = payload.get("optimizer_state")
     if optimizer_state is not None and not isinstance(optimizer_state, dict):
-        raise ValueError(f"checkpoint {path}: optimizer_state is not a dict")
+        raise CheckpointError(f"checkpoint {path}: optimizer_state is not a dict")
     return Checkpoint(net_config, feature_config, metadata, state_dict, optimizer_state)
 
 
@@ -249,7 +280,7 @@ def load_checkpoint(
 
     Raises:
         FileNotFoundError: if there is no such file.
-        ValueError: if the file is not a valid zerogo checkpoint (``read_checkpoint``)
+        CheckpointError: if the file is not a valid zerogo checkpoint (``read_checkpoint``)
             or its weights do not fit its config.
     """
     checkpoint = read_checkpoint(path, map_location)
@@ -289,19 +320,75 @@ def export_weights(path_in: str | os.PathLike[str], path_out: str | os.PathLike[
     return path_out
 
 
+def _torch_reason(exc: Exception) -> str:
+    """Return, on one line, what a ``torch.load`` error says was wrong.
+
+    torch wraps the reason (``Unsupported global: GLOBAL posix.system ...``) in advice
+    that includes loading with ``weights_only=False``; that advice is left out, since
+    following it would run whatever code the file holds.
+    """
+    name = type(exc).__name__
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    found = re.search(r"GLOBAL ([\w.]+)", text)
+    if found:
+        return f"{name}: it asks for GLOBAL {found.group(1)}, code that unpickling would run"
+    found = re.search(r"WeightsUnpickler error:\s*(.*)", text)  # the reason: its next line
+    if found:
+        text = found.group(1)
+    elif text.startswith(("Weights only load failed", "In PyTorch")):
+        return name
+    first_sentence = re.split(r"(?<=\.)\s|\n", text.strip())[0].rstrip(".")
+    return f"{name}: {first_sentence[:200]}" if first_sentence else name
+
+
+def _check_tensors(state_dict: dict[str, Tensor], config: NetConfig, path: Path) -> None:
+    """Check that ``state_dict`` holds dense, finite tensors that fit ``GoNet(config)``.
+
+    Raises:
+        CheckpointError: naming the first tensor that is sparse or not finite, or what
+            does not fit the config.
+    """
+    for key, value in state_dict.items():
+        if value.layout != torch.strided:
+            raise CheckpointError(
+                f"checkpoint {path}: tensor {key!r} is not dense ({value.layout})"
+            )
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise CheckpointError(
+                f"checkpoint {path}: tensor {key!r} holds NaN or infinite weights"
+            )
+    if config.blocks > len(state_dict):  # each block has tensors; spares meta-building a tower
+        problem = f"{config.name}: {config.blocks} blocks but only {len(state_dict)} tensors"
+    else:
+        problem = _fit_problem(state_dict, config)
+    if problem:
+        raise CheckpointError(
+            f"checkpoint {path}: weights do not fit its network config {problem}"
+        )
+
+
 def _check_fits(state_dict: dict[str, Tensor], config: NetConfig) -> None:
     """Check that ``state_dict`` has the names and shapes of ``GoNet(config)``'s tensors."""
+    problem = _fit_problem(state_dict, config)
+    if problem:
+        raise ValueError(f"model does not match its config {problem}")
+
+
+def _fit_problem(state_dict: dict[str, Tensor], config: NetConfig) -> str:
+    """Return how ``state_dict`` differs from ``GoNet(config)``'s tensors ("" if it fits).
+
+    The network is built on the meta device: no memory, whatever the config asks.
+    """
     with torch.device("meta"):
         expected = {key: tuple(value.shape) for key, value in GoNet(config).state_dict().items()}
     actual = {key: tuple(value.shape) for key, value in state_dict.items()}
-    if actual != expected:
-        missing = sorted(set(expected) - set(actual))[:3]
-        unexpected = sorted(set(actual) - set(expected))[:3]
-        reshaped = sorted(k for k in set(actual) & set(expected) if actual[k] != expected[k])[:3]
-        raise ValueError(
-            f"model does not match its config {config.name}: missing {missing}, "
-            f"unexpected {unexpected}, wrong shape {reshaped}"
-        )
+    if actual == expected:
+        return ""
+    missing = sorted(set(expected) - set(actual))[:3]
+    unexpected = sorted(set(actual) - set(expected))[:3]
+    reshaped = sorted(k for k in set(actual) & set(expected) if actual[k] != expected[k])[:3]
+    return (f"{config.name}: missing {missing}, unexpected {unexpected}, "
+            f"wrong shape {reshaped}")
 
 
 _PLAIN_SCALARS = (str, int, float, bool, type(None), torch.Tensor)
@@ -325,25 +412,15 @@ def _check_plain(value: Any, where: str) -> None:
 
 
 def _save_atomic(payload: dict[str, Any], path: Path) -> None:
-    """Write ``payload`` with ``torch.save`` to a temporary file, then rename it to ``path``."""
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            torch.save(payload, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, path)
-    except BaseException:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
-        raise
+    """Write ``payload`` with ``torch.save`` atomically (``nn.atomic``)."""
+    write_atomic(path, lambda file: torch.save(payload, file))
 
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "Checkpoint",
+    "CheckpointError",
     "export_weights",
     "feature_config_from_dict",
     "feature_config_to_dict",

@@ -99,6 +99,27 @@ def cpu_has_fast_bf16() -> bool:
     return "amx_bf16" in flags
 
 
+def checked_batch(features: np.ndarray, planes: int, n: int) -> np.ndarray:
+    """Return ``features`` as contiguous float32 (B, planes, n, n).
+
+    Raises:
+        ValueError: for another shape.
+    """
+    x = np.asarray(features)
+    if x.ndim != 4 or x.shape[1:] != (planes, n, n):
+        raise ValueError(f"expected features of shape (B, {planes}, {n}, {n}), not {x.shape}")
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def empty_outputs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outputs of an evaluator for an empty batch."""
+    return (
+        np.zeros((0, n * n + 1), np.float32),
+        np.zeros(0, np.float32),
+        np.zeros((0, n, n), np.float32),
+    )
+
+
 def resolve_dtype(dtype: str, device: str | torch.device = "cpu") -> str:
     """Return ``dtype``, with ``"auto"`` replaced by this machine's ``default_dtype``."""
     return default_dtype(device) if dtype == "auto" else dtype
@@ -216,19 +237,10 @@ class TorchEvaluator:
             ValueError: if ``features`` does not have shape (B, C, N, N).
         """
         n = self.size
-        x = np.asarray(features)
-        if x.ndim != 4 or x.shape[1:] != (self._planes, n, n):
-            raise ValueError(
-                f"expected features of shape (B, {self._planes}, {n}, {n}), not {x.shape}"
-            )
-        x = np.ascontiguousarray(x, dtype=np.float32)
+        x = checked_batch(features, self._planes, n)
         batch = x.shape[0]
         if batch == 0:
-            return (
-                np.zeros((0, n * n + 1), np.float32),
-                np.zeros(0, np.float32),
-                np.zeros((0, n, n), np.float32),
-            )
+            return empty_outputs(n)
         if self.model.training:  # someone trained the unfused model since the last call
             self.model.eval()
         with torch.inference_mode():

@@ -1,4 +1,4 @@
-"""The policy-value network of AlphaGo Zero, with an ownership head (KataGo's idea).
+"""The policy-value network of AlphaGo Zero, with KataGo's auxiliary heads and pooling.
 
 Notation: a batch of B positions on an N x N board, each given as C input planes
 (``engine.features``), so the input is ``x: (B, C, N, N)`` float32.  Inside, feature
@@ -8,13 +8,34 @@ end in fully connected layers over the N*N points.
 Architecture (AlphaGo Zero paper, "Neural network architecture"):
 
 * stem: Conv3x3(C -> channels)-Norm-Act;
-* tower: ``blocks`` residual blocks (``nn.blocks.ResidualBlock``);
+* tower: ``blocks`` residual blocks (``nn.blocks.ResidualBlock``); with
+  ``global_pool_every = k``, blocks k, 2k, ... (counted from 1) are KataGo's
+  global-pooling blocks instead (``nn.blocks.GlobalPoolBlock``);
 * policy head: Conv1x1(-> policy_channels)-Norm-Act, then a linear layer to N*N+1
   logits (pass last, flat actions as in ``engine.coords``);
 * value head: Conv1x1(-> value_channels)-Norm-Act, Linear(-> value_hidden), Act,
   Linear(-> 1), tanh;
 * ownership head (optional): Conv1x1(-> ownership_channels)-Norm-Act,
   Conv1x1(-> 1), tanh: for each point, +1 if it ends as the side to move's.
+
+KataGo's options ("Accelerating Self-Play Learning in Go", Wu 2019), all off by default:
+
+* ``global_pool_heads``: fully convolutional policy and value heads with global
+  pooling (KataGo's): the policy's board logits come from a 1x1 convolution whose
+  channels get biases from pooled features, pass from the pooled features; the
+  value head pools its 1x1 convolution (``nn.blocks.GlobalPool``) before its
+  hidden layer.  The heads then use ``pool_head_channels`` channels.
+* auxiliary heads (``heads``), trained by ``trainer.loss`` and returned only by
+  ``forward(x, heads=True)``:
+  ``score`` — the final score margin in points (KataGo's score mean), a linear
+  output of the value head's hidden layer;
+  ``opponent_policy`` — logits of the opponent's reply (the next position's search
+  policy), a second policy head;
+  ``short_term_value`` — an exponentially weighted average of the next few root
+  values (KataGo's short-term value), a tanh output of the value hidden layer.
+
+``forward(x)`` always returns ``(policy_logits, value, ownership)``: search,
+evaluators and exports never see the auxiliary heads.
 
 Every output is from the side to move's point of view (``engine.evaluator``): that
 is how the trainer labels the targets, and nothing here flips anything.
@@ -24,7 +45,8 @@ ResNets, norms with scale 1 and shift 0, linear layers PyTorch's default.  The l
 norm of each residual block is *not* zero-initialised; with a norm after every
 convolution the tower's activations stay well scaled at the depths used here.
 
-Start with ``preset("b6c64", board_size=9)`` and ``GoNet(config)``.
+Start with ``preset("b6c64", board_size=9)`` and ``GoNet(config)``; preset names take
+suffixes for the options (``preset("b6c64-pool3-score-opp-stv")``, see ``preset``).
 """
 
 from __future__ import annotations
@@ -32,15 +54,24 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import torch
 from torch import Tensor
 from torch import nn as tnn
 
 from engine.board import MAX_SIZE, MIN_SIZE
-from nn.blocks import ConvNormAct, ResidualBlock
+from nn.blocks import ConvNormAct, GlobalPool, GlobalPoolBlock, ResidualBlock
 from nn.norms import check_act, check_norm, make_act
+
+AUX_HEADS = ("score", "opponent_policy", "short_term_value")
+"""Names of the auxiliary heads a ``NetConfig`` may ask for, in output order."""
+
+_HEAD_SUFFIX = {"score": "score", "opponent_policy": "opp", "short_term_value": "stv"}
+_DEFAULT_POOL_EVERY = 3
+# fields added after the first checkpoints: left out of ``to_dict`` at their defaults,
+# so that checkpoints of default networks read as before (and by older code)
+_LATER_FIELDS: dict[str, Any] = {"global_pool_every": 0, "global_pool_heads": False, "heads": ()}
 
 
 @dataclass(frozen=True)
@@ -62,10 +93,15 @@ class NetConfig:
             ``None`` means ``max(8, channels // 4)``.
         norm: norm name (``nn.norms.NORMS``), used after every convolution.
         act: activation name (``nn.norms.ACTIVATIONS``).
+        global_pool_every: k > 0 makes tower blocks k, 2k, ... (from 1) global-pooling
+            blocks (KataGo); 0: none.
+        global_pool_heads: KataGo's global-pooling policy and value heads.
+        heads: auxiliary heads, names of ``AUX_HEADS`` (kept in that order).
 
     Raises:
         ValueError: for a size outside the engine's range, a count below its
-            minimum, a non-integer count or an unknown norm or activation.
+            minimum, a non-integer count, an unknown norm, activation or head, or
+            global pooling with fewer than 2 channels.
     """
 
     board_size: int
@@ -79,6 +115,9 @@ class NetConfig:
     ownership_channels: int | None = None
     norm: str = "batch"
     act: str = "relu"
+    global_pool_every: int = 0
+    global_pool_heads: bool = False
+    heads: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.value_hidden is None:
@@ -94,6 +133,7 @@ class NetConfig:
             "value_channels": 1,
             "value_hidden": 1,
             "ownership_channels": 1,
+            "global_pool_every": 0,
         }
         for name, low in minimum.items():
             value = getattr(self, name)
@@ -103,15 +143,49 @@ class NetConfig:
                 raise ValueError(f"{name} must be at least {low}, not {value}")
         if self.board_size > MAX_SIZE:
             raise ValueError(f"board_size must be at most {MAX_SIZE}, not {self.board_size}")
-        if not isinstance(self.ownership, bool):
-            raise ValueError(f"ownership must be True or False, not {self.ownership!r}")
+        for name in ("ownership", "global_pool_heads"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, not {getattr(self, name)!r}")
+        if self.global_pool_every and self.channels < 2:
+            raise ValueError(f"global pooling needs at least 2 channels, not {self.channels}")
+        self._check_heads()
         check_norm(self.norm)
         check_act(self.act)
 
+    def _check_heads(self) -> None:
+        heads = self.heads
+        if isinstance(heads, str) or not all(isinstance(h, str) for h in heads):
+            raise ValueError(f"heads must be a sequence of names, not {heads!r}")
+        unknown = [h for h in heads if h not in AUX_HEADS]
+        if unknown:
+            raise ValueError(f"unknown heads {unknown} (known: {', '.join(AUX_HEADS)})")
+        if len(set(heads)) != len(heads):
+            raise ValueError(f"heads repeat: {list(heads)}")
+        object.__setattr__(self, "heads", tuple(h for h in AUX_HEADS if h in heads))
+
+    @property
+    def pool_head_channels(self) -> int:
+        """Channels of the global-pooling heads' convolutions, ``max(8, channels // 4)``."""
+        return max(8, self.channels // 4)
+
+    def is_pool_block(self, index: int) -> bool:
+        """Return whether tower block ``index`` (from 0) is a global-pooling block."""
+        every = self.global_pool_every
+        return every > 0 and (index + 1) % every == 0
+
     @property
     def name(self) -> str:
-        """Short KataGo-style name of the tower, e.g. ``"b6c64"``."""
-        return f"b{self.blocks}c{self.channels}"
+        """Short KataGo-style name, e.g. ``"b6c64"`` or ``"b6c64-pool3-score"``.
+
+        The tower's shape, then a ``preset`` suffix for each option that is on.
+        """
+        parts = [f"b{self.blocks}c{self.channels}"]
+        if self.global_pool_every:
+            parts.append(f"pool{self.global_pool_every}")
+        if self.global_pool_heads:
+            parts.append("poolhead")
+        parts += [_HEAD_SUFFIX[head] for head in self.heads]
+        return "-".join(parts)
 
     @property
     def num_actions(self) -> int:
@@ -119,8 +193,17 @@ class NetConfig:
         return self.board_size * self.board_size + 1
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the config as a plain dict of ints, bools and strings."""
-        return dataclasses.asdict(self)
+        """Return the config as a plain dict of ints, bools, strings and lists.
+
+        The options added after the first checkpoints (global pooling, auxiliary
+        heads) are left out while at their defaults.
+        """
+        data = dataclasses.asdict(self)
+        data["heads"] = list(self.heads)
+        for name, default in _LATER_FIELDS.items():
+            if getattr(self, name) == default:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NetConfig:
@@ -153,30 +236,60 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
     """Return the config of a named preset for a board size and input planes.
 
     Besides the names of ``PRESETS``, any ``b<blocks>c<channels>`` name (e.g.
-    ``b2c16`` for tests) gives a tower of that shape.
+    ``b2c16`` for tests) gives a tower of that shape.  Suffixes, each after a
+    ``-``, switch KataGo's options on (``NetConfig.name`` writes them back):
+
+    ============  ====================================================
+    suffix        option
+    ============  ====================================================
+    poolK         global-pooling block every K blocks (``pool``: K=3)
+    poolhead      global-pooling policy and value heads
+    score         score head
+    opp           opponent-policy head
+    stv           short-term value head
+    ============  ====================================================
+
+    e.g. ``"b6c64-pool3-poolhead-score-opp-stv"``.
 
     Args:
-        name: a key of ``PRESETS`` or a ``bXcY`` name.
+        name: a key of ``PRESETS`` or a ``bXcY`` name, with optional suffixes.
         board_size: N.
         in_planes: C.
         **overrides: other ``NetConfig`` fields (e.g. ``ownership=False``).
 
     Raises:
-        ValueError: for an unknown preset or an invalid resulting config.
+        ValueError: for an unknown preset or suffix, or an invalid resulting config.
     """
-    shape = PRESETS.get(name)
+    base, *suffixes = name.split("-")
+    shape: dict[str, Any] | None = PRESETS.get(base)
     if shape is None:
-        match = re.fullmatch(r"b(\d+)c(\d+)", name)
+        match = re.fullmatch(r"b(\d+)c(\d+)", base)
         if match is None:
             known = ", ".join(PRESETS)
             raise ValueError(f"unknown network preset {name!r} (known: {known}, or bXcY)")
         shape = {"blocks": int(match.group(1)), "channels": int(match.group(2))}
-    fields = {**shape, **overrides}
+    options: dict[str, Any] = {}
+    heads: list[str] = []
+    by_suffix = {suffix: head for head, suffix in _HEAD_SUFFIX.items()}
+    for suffix in suffixes:
+        pool = re.fullmatch(r"pool(\d*)", suffix)
+        if pool is not None:
+            options["global_pool_every"] = int(pool.group(1) or _DEFAULT_POOL_EVERY)
+        elif suffix == "poolhead":
+            options["global_pool_heads"] = True
+        elif suffix in by_suffix:
+            heads.append(by_suffix[suffix])
+        else:
+            known = ", ".join(["poolK", "poolhead", *by_suffix])
+            raise ValueError(f"unknown suffix {suffix!r} of preset {name!r} (known: {known})")
+    if heads:
+        options["heads"] = tuple(heads)
+    fields = {**shape, **options, **overrides}
     return NetConfig(board_size=board_size, in_planes=in_planes, **fields)
 
 
 class GoNet(tnn.Module):
-    """AlphaGo Zero's residual policy-value network plus an ownership head.
+    """AlphaGo Zero's residual policy-value network plus ownership and KataGo's options.
 
     Args:
         config: the shape.
@@ -189,27 +302,57 @@ class GoNet(tnn.Module):
         super().__init__()
         self.config = config
         n = config.board_size
+        c = config.channels
         norm, act = config.norm, config.act
-        self.stem = ConvNormAct(config.in_planes, config.channels, 3, norm, act)
+        self.stem = ConvNormAct(config.in_planes, c, 3, norm, act)
         self.tower = tnn.Sequential(
-            *(ResidualBlock(config.channels, norm, act) for _ in range(config.blocks))
+            *(
+                GlobalPoolBlock(c, None, norm, act)
+                if config.is_pool_block(i)
+                else ResidualBlock(c, norm, act)
+                for i in range(config.blocks)
+            )
         )
-        self.policy_conv = ConvNormAct(config.channels, config.policy_channels, 1, norm, act)
-        self.policy_fc = tnn.Linear(config.policy_channels * n * n, n * n + 1)
-        self.value_conv = ConvNormAct(config.channels, config.value_channels, 1, norm, act)
         # both resolved to ints by NetConfig.__post_init__
         assert config.value_hidden is not None and config.ownership_channels is not None
-        self.value_fc = tnn.Linear(config.value_channels * n * n, config.value_hidden)
+        opponent = "opponent_policy" in config.heads
+        self.policy_head: PooledPolicyHead | None = None
+        self.opponent_policy_conv: ConvNormAct | None = None
+        self.opponent_policy_fc: tnn.Linear | None = None
+        self.value_pool: GlobalPool | None = None
+        if config.global_pool_heads:
+            head = config.pool_head_channels
+            self.policy_head = PooledPolicyHead(c, head, 2 if opponent else 1, norm, act)
+            self.value_conv = ConvNormAct(c, head, 1, norm, act)
+            self.value_pool = GlobalPool()
+            self.value_fc = tnn.Linear(3 * head, config.value_hidden)
+        else:
+            self.policy_conv = ConvNormAct(c, config.policy_channels, 1, norm, act)
+            self.policy_fc = tnn.Linear(config.policy_channels * n * n, n * n + 1)
+            if opponent:
+                self.opponent_policy_conv = ConvNormAct(c, config.policy_channels, 1, norm, act)
+                self.opponent_policy_fc = tnn.Linear(config.policy_channels * n * n, n * n + 1)
+            self.value_conv = ConvNormAct(c, config.value_channels, 1, norm, act)
+            self.value_fc = tnn.Linear(config.value_channels * n * n, config.value_hidden)
         self.value_act = make_act(act)
         self.value_out = tnn.Linear(config.value_hidden, 1)
+        self.score_out: tnn.Linear | None = None
+        self.short_term_value_out: tnn.Linear | None = None
+        if "score" in config.heads:
+            self.score_out = tnn.Linear(config.value_hidden, 1)
+        if "short_term_value" in config.heads:
+            self.short_term_value_out = tnn.Linear(config.value_hidden, 1)
         self.ownership_conv: ConvNormAct | None = None
         self.ownership_out: tnn.Conv2d | None = None
         if config.ownership:
-            self.ownership_conv = ConvNormAct(
-                config.channels, config.ownership_channels, 1, norm, act
-            )
+            self.ownership_conv = ConvNormAct(c, config.ownership_channels, 1, norm, act)
             self.ownership_out = tnn.Conv2d(config.ownership_channels, 1, 1)
         self._init_weights()
+
+    @property
+    def aux_heads(self) -> tuple[str, ...]:
+        """Names of the auxiliary heads (``config.heads``), returned by ``forward(heads=True)``."""
+        return self.config.heads
 
     def _init_weights(self) -> None:
         for module in self.modules():
@@ -218,17 +361,36 @@ class GoNet(tnn.Module):
                 if module.bias is not None:
                     tnn.init.zeros_(module.bias)
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    @overload
+    def forward(
+        self, x: Tensor, heads: Literal[False] = False
+    ) -> tuple[Tensor, Tensor, Tensor]: ...
+
+    @overload
+    def forward(self, x: Tensor, heads: Literal[True]) -> dict[str, Tensor]: ...
+
+    def forward(
+        self, x: Tensor, heads: bool = False
+    ) -> tuple[Tensor, Tensor, Tensor] | dict[str, Tensor]:
         """Evaluate a batch of positions.
 
         Args:
             x: (B, C, N, N) input planes.
+            heads: also return the auxiliary heads, as a dict (for training).
 
         Returns:
+            With ``heads=False`` (search, evaluators, exports), the tuple
+
             policy_logits: (B, N*N+1), unnormalised, pass last.
             value: (B,) in [-1, 1], the side to move's expected outcome.
             ownership: (B, N, N) in [-1, 1], +1 = the side to move's point; all
                 zeros if the network has no ownership head.
+
+            With ``heads=True``, a dict of those three under ``"policy"``,
+            ``"value"`` and ``"ownership"``, plus each head of ``config.heads``:
+            ``"score"`` (B,) margin in points, the side to move's area minus the
+            opponent's with komi; ``"opponent_policy"`` (B, N*N+1) logits of the
+            opponent's reply; ``"short_term_value"`` (B,) in [-1, 1].
 
         Raises:
             ValueError: if ``x`` does not have the configured planes and size.
@@ -240,14 +402,72 @@ class GoNet(tnn.Module):
                 f"expected input of shape (B, {cfg.in_planes}, {n}, {n}), not {tuple(x.shape)}"
             )
         trunk = self.tower(self.stem(x))
-        policy = self.policy_fc(torch.flatten(self.policy_conv(trunk), 1))
-        hidden = self.value_act(self.value_fc(torch.flatten(self.value_conv(trunk), 1)))
+        opponent: Tensor | None = None
+        if self.policy_head is not None:
+            logits = self.policy_head(trunk)
+            policy = logits[:, 0]
+            if logits.shape[1] > 1:
+                opponent = logits[:, 1]
+        else:
+            policy = self.policy_fc(torch.flatten(self.policy_conv(trunk), 1))
+        features = self.value_conv(trunk)
+        if self.value_pool is not None:
+            features = self.value_pool(features)
+        hidden = self.value_act(self.value_fc(torch.flatten(features, 1)))
         value = torch.tanh(self.value_out(hidden)).squeeze(1)
         if self.ownership_conv is not None and self.ownership_out is not None:
             ownership = torch.tanh(self.ownership_out(self.ownership_conv(trunk))).squeeze(1)
         else:
             ownership = trunk.new_zeros((x.shape[0], n, n))
-        return policy, value, ownership
+        if not heads:
+            return policy, value, ownership
+        out = {"policy": policy, "value": value, "ownership": ownership}
+        if self.score_out is not None:
+            # a unit output is n points: margins on an N x N board are of order N
+            out["score"] = self.score_out(hidden).squeeze(1) * n
+        if self.opponent_policy_conv is not None and self.opponent_policy_fc is not None:
+            opponent = self.opponent_policy_fc(torch.flatten(self.opponent_policy_conv(trunk), 1))
+        if opponent is not None:
+            out["opponent_policy"] = opponent
+        if self.short_term_value_out is not None:
+            out["short_term_value"] = torch.tanh(self.short_term_value_out(hidden)).squeeze(1)
+        return out
+
+
+class PooledPolicyHead(tnn.Module):
+    """KataGo's policy head: fully convolutional, with global pooling, pass from the pools.
+
+    ``p = norm(conv1x1(trunk))`` and ``g = act(norm(conv1x1(trunk)))``, both on
+    ``head_channels`` channels; ``p`` gets per-channel biases ``linear(GlobalPool(g))``,
+    then ``act``; a 1x1 convolution gives each output's board logits and a linear
+    layer of the pools its pass logit.
+
+    Args:
+        channels: channels of the trunk.
+        head_channels: channels of ``p`` and ``g``.
+        outputs: policies predicted (1, or 2 with the opponent's reply).
+        norm: norm name (``nn.norms.NORMS``).
+        act: activation name (``nn.norms.ACTIVATIONS``).
+    """
+
+    def __init__(
+        self, channels: int, head_channels: int, outputs: int, norm: str, act: str
+    ) -> None:
+        super().__init__()
+        self.conv = ConvNormAct(channels, head_channels, 1, norm, "none")
+        self.pool_conv = ConvNormAct(channels, head_channels, 1, norm, act)
+        self.pool = GlobalPool()
+        self.pool_fc = tnn.Linear(3 * head_channels, head_channels)
+        self.act = make_act(act)
+        self.board = tnn.Conv2d(head_channels, outputs, 1)
+        self.pass_fc = tnn.Linear(3 * head_channels, outputs)
+
+    def forward(self, trunk: Tensor) -> Tensor:
+        """Return logits (B, outputs, N*N+1), pass last, of trunk (B, C, N, N)."""
+        pooled = self.pool(self.pool_conv(trunk))
+        p = self.act(self.conv(trunk) + self.pool_fc(pooled)[:, :, None, None])
+        board = torch.flatten(self.board(p), 2)
+        return torch.cat((board, self.pass_fc(pooled)[:, :, None]), dim=2)
 
 
 def count_parameters(model: tnn.Module) -> int:
@@ -255,4 +475,12 @@ def count_parameters(model: tnn.Module) -> int:
     return sum(parameter.numel() for parameter in model.parameters())
 
 
-__all__ = ["PRESETS", "GoNet", "NetConfig", "count_parameters", "preset"]
+__all__ = [
+    "AUX_HEADS",
+    "PRESETS",
+    "GoNet",
+    "NetConfig",
+    "PooledPolicyHead",
+    "count_parameters",
+    "preset",
+]

@@ -50,17 +50,18 @@ def worker_main(
     device: str,
     threads: int,
     stop_file: str | None = None,
-    dtype: str = "float32",
+    dtype: str | None = "float32",
+    backend: str = "torch",
 ) -> WorkerReport:
     """Run one self-play worker to completion (the target of a spawned process)."""
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     import torch
 
-    from nn.evaluator import TorchEvaluator
+    from nn.backends import load_evaluator
     from selfplay.worker import SelfPlayWorker
 
     torch.set_num_threads(threads)
-    evaluator = TorchEvaluator.from_checkpoint(checkpoint, device=device, dtype=dtype)
+    evaluator = load_evaluator(checkpoint, backend, device=device, dtype=dtype, threads=threads)
     worker = SelfPlayWorker(evaluator, config, out_dir, worker_id=worker_id, seed=seed)
 
     parent = os.getppid()
@@ -107,12 +108,15 @@ def run_workers(
     threads: int = 1,
     seed: int = 0,
     stop_file: str | None = None,
-    dtype: str = "float32",
+    dtype: str | None = "float32",
     poll: Callable[[], None] | None = None,
+    backend: str = "torch",
 ) -> list[WorkerReport]:
     """Run ``workers`` self-play processes; ``games`` is split between them.
 
     ``poll`` is called about once a second while they run (progress display).
+    ``backend``: the inference backend of ``nn.backends.load_evaluator`` (torch, onnx,
+    openvino or auto); ``dtype`` None is the backend's fastest safe one.
     Returns the reports of all workers (in worker order).
     """
     if workers < 1:
@@ -135,6 +139,7 @@ def run_workers(
             threads,
             stop_file,
             dtype,
+            backend,
         )
         for k in range(workers)
     ]

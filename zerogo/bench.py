@@ -17,6 +17,8 @@ DESCRIPTION = """Speed benchmarks (one JSON object with --json).
 
   zerogo bench playouts --size 9 --threads 1 --seconds 5 --json
   zerogo bench nn --json                      # b6c64 evaluations/s by batch size
+  zerogo bench nn --weights zerogo/networks/b6c64-9x9.pt --rounds 3 \
+      --backend torch:bfloat16 openvino:bfloat16 onnx:float32 --out benchmarks/b.json
   zerogo bench selfplay --visits 100 --json   # finished games per hour
   zerogo bench selfplay --gumbel 16 --json
 """
@@ -39,13 +41,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     playouts.add_argument("--json", action="store_true", help="print one JSON object")
 
     nn = sub.add_parser("nn", help="network evaluations per second by batch size")
+    nn.add_argument(
+        "--backend",
+        nargs="+",
+        default=["torch"],
+        metavar="NAME[:DTYPE]",
+        help="backends to time side by side, each torch, onnx, openvino or auto, with an "
+        "optional dtype (e.g. openvino:bfloat16); default torch. With several, they take "
+        "turns at each batch size and the record gives speed-ups over the first",
+    )
     nn.add_argument("--preset", default="b6c64", help="network preset (default b6c64)")
+    nn.add_argument("--weights", default=None, help="time this checkpoint instead of a preset")
     nn.add_argument("--size", type=int, default=9)
-    nn.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32, 64, 256])
+    nn.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 16, 32, 256])
     nn.add_argument("--seconds", type=float, default=3.0, help="per batch size (default 3)")
-    nn.add_argument("--threads", type=int, default=None, help="torch threads")
+    nn.add_argument("--rounds", type=int, default=1, help="turns per batch size; best counts")
+    nn.add_argument("--threads", type=int, default=None, help="backend threads (torch: process)")
     nn.add_argument("--device", default="cpu")
-    nn.add_argument("--dtype", default="float32", help="float32 or bfloat16 (autocast)")
+    nn.add_argument(
+        "--dtype", default="float32", help="dtype of backends named without one (float32)"
+    )
+    nn.add_argument("--out", default=None, help="also write the JSON record to this file")
     nn.add_argument("--json", action="store_true", help="print one JSON object")
 
     sp = sub.add_parser("selfplay", help="self-play games per hour")
@@ -59,6 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sp.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     sp.add_argument("--threads", type=int, default=1, help="torch threads per process")
     sp.add_argument("--dtype", default=None, help="inference dtype (default: fastest safe)")
+    sp.add_argument("--backend", default="auto",
+                    help="torch, onnx, openvino or auto (default: openvino where installed)")
     sp.add_argument("--device", default="cpu")
     sp.add_argument("--seconds", type=float, default=120.0, help="duration (default 120)")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
@@ -72,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             result = _nn(args)
         else:
             result = _selfplay(args)
-    except ValueError as exc:
+    except (ValueError, FileNotFoundError) as exc:
         print(f"zerogo bench: {exc}")
         return 2
     if args.json:
@@ -92,29 +110,76 @@ def _playouts(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _nn(args: argparse.Namespace) -> dict[str, object]:
-    from nn.bench import benchmark_network
+    """One backend: ``benchmark_network``'s record; several: ``compare_backends``'s."""
+    from nn.bench import benchmark_network, compare_backends, parse_backend
 
-    return benchmark_network(
-        args.preset,
-        args.size,
-        tuple(args.batch_sizes),
-        args.seconds,
-        args.threads,
-        args.device,
-        dtype=args.dtype,
-    )
+    specs = [parse_backend(spec) for spec in args.backend]
+    specs = [(name, dtype or args.dtype) for name, dtype in specs]
+    result: dict[str, object]
+    if len(specs) == 1:
+        result = benchmark_network(
+            args.preset,
+            args.size,
+            tuple(args.batch_sizes),
+            args.seconds,
+            args.threads,
+            args.device,
+            dtype=specs[0][1] or "float32",
+            backend=specs[0][0],
+            weights=args.weights,
+            rounds=args.rounds,
+        )
+    else:
+        result = compare_backends(
+            specs,
+            args.preset,
+            args.size,
+            tuple(args.batch_sizes),
+            args.seconds,
+            args.threads,
+            args.device,
+            weights=args.weights,
+            rounds=args.rounds,
+        )
+    result["git_commit"] = _git_commit()
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _git_commit() -> str | None:
+    """Return the HEAD commit of the source tree (with "+dirty" for local changes), or None."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
 
 
 def _selfplay(args: argparse.Namespace) -> dict[str, object]:
     """Self-play for a while; games/hour = moves/s over moves per finished game."""
     from engine.gumbel import GumbelConfig
     from engine.puct import PUCTConfig
+    from nn.backends import resolve_backend
     from nn.bench import benchmark_network
     from nn.evaluator import default_dtype
     from selfplay.process import run_workers
     from selfplay.worker import SelfPlayConfig
 
-    dtype = args.dtype or default_dtype(args.device)
+    backend = resolve_backend(args.backend, args.device)
+    dtype = args.dtype or (default_dtype(args.device) if backend == "torch" else None)
     config = SelfPlayConfig(
         size=args.size,
         slots=args.slots,
@@ -137,6 +202,7 @@ def _selfplay(args: argparse.Namespace) -> dict[str, object]:
             device=args.device,
             threads=args.threads,
             dtype=dtype,
+            backend=backend,
         )
         wall = time.monotonic() - start
     elapsed = max(r.seconds for r in reports)  # inside the workers: start-up excluded
@@ -148,7 +214,15 @@ def _selfplay(args: argparse.Namespace) -> dict[str, object]:
     # the bare network speed at the batch size self-play used, measured in this run
     batch = max(1, round(sum(r.mean_batch for r in reports) / len(reports)))
     bare = benchmark_network(
-        args.preset, args.size, (batch,), 3.0, args.threads, args.device, dtype=dtype
+        args.preset,
+        args.size,
+        (batch,),
+        3.0,
+        args.threads,
+        args.device,
+        dtype=dtype,
+        backend=backend,
+        weights=args.weights,
     )
     bare_rate = float(bare["batches"][0]["evals_per_s"]) * args.workers
     network_seconds = sum(r.network_seconds for r in reports)
@@ -158,7 +232,8 @@ def _selfplay(args: argparse.Namespace) -> dict[str, object]:
         "visits": args.gumbel if args.gumbel > 0 else args.visits,
         "gumbel": args.gumbel > 0,
         "workers": args.workers,
-        "dtype": dtype,
+        "backend": backend,
+        "dtype": dtype or bare.get("precision"),
         "seconds": round(elapsed, 1),
         "wall_seconds": round(wall, 1),
         "games_finished": games,

@@ -38,12 +38,16 @@ class GtpClient:
     Args:
         command: the command line, as a list or a shell-like string.
         stderr: where the engine's stderr goes (default: discarded).
+        new_session: start the engine in a session of its own, so that a Ctrl-C on
+            the terminal reaches only the controller (which then stops the engine)
+            and is not taken for an engine crash.
 
     Raises:
         OSError: if the program cannot be started.
     """
 
-    def __init__(self, command: Sequence[str] | str, stderr: int | None = subprocess.DEVNULL):
+    def __init__(self, command: Sequence[str] | str, stderr: int | None = subprocess.DEVNULL,
+                 new_session: bool = False):
         self.argv = shlex.split(command) if isinstance(command, str) else list(command)
         self.process = subprocess.Popen(
             self.argv,
@@ -51,6 +55,7 @@ class GtpClient:
             stdout=subprocess.PIPE,
             stderr=stderr,
             bufsize=0,
+            start_new_session=new_session,
         )
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -74,7 +74,10 @@ class PipelineConfig:
 
     Attributes:
         size / komi: the board.
-        preset: network preset (``nn.go_net.PRESETS``).
+        preset: network preset (``nn.go_net.PRESETS``; suffixes such as ``-pool3`` or
+            ``-score`` add KataGo's options, ``nn.go_net.preset``).
+        features: extra input planes of a new run's network (``engine.features``
+            ``EXTRA_PLANES``, e.g. ``("liberties", "ladder")``).
         games_per_generation: new self-play games before each training phase.
         workers: self-play processes.
         threads: torch threads per process.
@@ -82,6 +85,8 @@ class PipelineConfig:
         device: "cpu" or "cuda".
         inference_dtype: "float32", "bfloat16" (autocast; fast only on CPUs with AMX) or
             "auto" (the machine's fastest, decided on each machine the run resumes on).
+        backend: inference backend of self-play and gating: "torch", "onnx",
+            "openvino" or "auto" (openvino where installed, on the CPU).
         gate_threshold: score the candidate needs against the best.
         sprt_elo0 / sprt_elo1 / sprt_alpha / sprt_beta: the early-stopping test.
         seed: seed of the initial network and of everything random.
@@ -91,12 +96,14 @@ class PipelineConfig:
     size: int = 9
     komi: float = 7.5
     preset: str = "b6c64"
+    features: tuple[str, ...] = ()
     games_per_generation: int = 500
     workers: int = 2
     threads: int = 1
     train_threads: int = 0
     device: str = "cpu"
     inference_dtype: str = "auto"
+    backend: str = "auto"
     gate_threshold: float = 0.55
     sprt_elo0: float = 0.0
     sprt_elo1: float = 35.0
@@ -108,6 +115,7 @@ class PipelineConfig:
     gate: ArenaConfig = field(default_factory=ArenaConfig)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "features", FeatureConfig(extra=self.features).extra)
         if self.games_per_generation < 1 or self.workers < 1 or self.threads < 1:
             raise ValueError("games_per_generation, workers and threads must be positive")
         if not 0.5 <= self.gate_threshold <= 1.0:
@@ -249,7 +257,7 @@ class Pipeline:
             return self.state
 
         torch.manual_seed(self.config.seed)
-        features = FeatureConfig()
+        features = FeatureConfig(extra=self.config.features)
         net_config = preset(self.config.preset, self.config.size, features.num_planes)
         model = GoNet(net_config)
         save_checkpoint(
@@ -347,8 +355,12 @@ class Pipeline:
         for shard in recover_journals(self.shard_dir):
             self.log(f"recovered the finished games of a killed worker into {shard.name}")
 
+    def _dtype(self) -> str | None:
+        """The inference dtype: "auto" lets each backend take its fastest safe one."""
+        dtype = self.config.inference_dtype
+        return None if dtype == "auto" else dtype
+
     def selfplay_phase(self, should_stop: Callable[[], bool]) -> None:
-        from nn.evaluator import resolve_dtype
         from selfplay.process import run_workers
 
         state = self.state
@@ -377,7 +389,8 @@ class Pipeline:
                 device=cfg.device,
                 threads=cfg.threads,
                 seed=cfg.seed * 7919 + have,
-                dtype=resolve_dtype(cfg.inference_dtype, cfg.device),
+                dtype=self._dtype(),
+                backend=cfg.backend,
                 stop_file=str(self.stop_file),
                 poll=lambda: bar.update(self.games_in_shards(), "playing"),
             )
@@ -538,7 +551,7 @@ class Pipeline:
         self.save_state()
 
     def gate_phase(self, should_stop: Callable[[], bool]) -> None:
-        from nn.evaluator import TorchEvaluator, resolve_dtype
+        from nn.backends import load_evaluator
         from selfplay.arena import play_arena
 
         state = self.state
@@ -547,10 +560,11 @@ class Pipeline:
         journal = self.dir / "gating" / f"{state.candidate}.jsonl"
         done = _read_journal(journal)
         evaluators = [
-            TorchEvaluator.from_checkpoint(
+            load_evaluator(
                 self.network_path(name),
+                cfg.backend,
                 device=cfg.device,
-                dtype=resolve_dtype(cfg.inference_dtype, cfg.device),
+                dtype=self._dtype(),
                 name=name,
                 threads=cfg.threads * cfg.workers,
             )

@@ -1,7 +1,8 @@
 """The player factory: the one place where players are built by name.
 
 ``--player NAME`` picks a registered player; ``--playouts`` / ``--visits`` /
-``--seconds`` set its budget; ``--weights`` its network (for players that have one).
+``--seconds`` set its budget; ``--weights`` its network (for players that have one),
+``--backend`` the runtime that evaluates it (``nn.backends.load_evaluator``).
 
 Players:
 
@@ -32,6 +33,10 @@ from engine.game import Game
 from engine.player import Budget, Decision, Player
 
 DEFAULT_PLAYER = "auto"
+DEFAULT_BACKEND = "torch"
+"""Network backend of the players (``nn.backends``).  Self-play uses ``auto`` (OpenVINO
+where installed: more games per CPU-hour, measured); the players switch once the
+faster backend has also won the equal-time match against torch (issue: compression)."""
 NETWORK_DIR = Path(__file__).parent / "networks"
 
 
@@ -138,17 +143,22 @@ def _make_mcts(args: argparse.Namespace) -> Player:
 def _net_for_size(args: argparse.Namespace, size: int) -> Player | None:
     """Return the network player for ``size``, or None if there is no network."""
     from engine.puct import PUCTConfig, PUCTPlayer
+    from nn.backends import load_evaluator
     from nn.checkpoint import read_checkpoint
-    from nn.evaluator import TorchEvaluator, default_dtype
 
     path = Path(args.weights) if args.weights else shipped_network(size)
     if path is None:
         return None
     if read_checkpoint(path).net_config.board_size != size:
         return None
-    threads = max(1, args.threads)
-    evaluator = TorchEvaluator.from_checkpoint(
-        path, device=args.device, dtype=args.dtype or default_dtype(args.device), threads=threads
+    entry = None if args.weights else shipped_networks().get(size)
+    evaluator = load_evaluator(
+        path,
+        backend=getattr(args, "backend", DEFAULT_BACKEND),
+        device=args.device,
+        dtype=args.dtype,
+        threads=max(1, args.threads),
+        name=None if entry is None else entry.get("network"),  # e.g. gen-0007, not cand-...
     )
     config = PUCTConfig(resign_threshold=min(args.resign_threshold, 0.49), leaves_per_step=16)
     return PUCTPlayer(evaluator, config, budget_from_args(args))
@@ -205,10 +215,18 @@ def add_player_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threads", type=int, default=2, help="search threads (default 2)")
     group.add_argument("--device", default="cpu", help="network device: cpu or cuda (default cpu)")
     group.add_argument(
+        "--backend",
+        default=DEFAULT_BACKEND,
+        choices=("auto", "torch", "onnx", "openvino"),
+        help=f"network runtime: torch, onnx (onnxruntime), openvino, or auto (openvino on "
+        f"the CPU where installed, else torch); default {DEFAULT_BACKEND}",
+    )
+    group.add_argument(
         "--dtype",
         default=None,
         choices=("float32", "bfloat16", "float16"),
-        help="network arithmetic (default: bfloat16 on CPUs with AMX, else float32)",
+        help="network arithmetic (default: bfloat16 on CPUs with bf16 instructions "
+        "(AMX for torch), else float32; onnx: float32 only)",
     )
     group.add_argument(
         "--resign-threshold",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,37 @@ start; flags given on a later start override them.
   zerogo train --run-dir runs/9x9 --hours 8
   zerogo train --run-dir runs/tiny --size 5 --preset b2c16 --games-per-generation 64
   zerogo train --run-dir campaign/9x9/run --init zerogo/networks/b6c64-9x9.pt
+  zerogo train --run-dir runs/kata --preset b6c64-pool3-score-opp-stv --features ladder
   tensorboard --logdir runs/9x9/tb
 """
 
-# flag -> (section, field); section None is the pipeline itself
-FLAGS: dict[str, tuple[str | None, str, type, str]] = {
+
+def _names(text: str) -> tuple[str, ...]:
+    """Return the comma-separated names of ``text`` ("" or "none": no names)."""
+    names = [name.strip() for name in text.split(",")]
+    return tuple(name for name in names if name and name != "none")
+
+
+# flag -> (section, field, parse, help); section None is the pipeline itself
+FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
     "size": (None, "size", int, "board size (default 9)"),
     "komi": (None, "komi", float, "komi (default 7.5)"),
-    "preset": (None, "preset", str, "network preset: b6c64 (default), b10c128, b20c256, ..."),
+    "preset": (
+        None,
+        "preset",
+        str,
+        "network of a new run: b6c64 (default), b10c128, b20c256 or any bXcY, with KataGo's "
+        "options as suffixes: -poolK (a global-pooling block every K blocks), -poolhead "
+        "(global-pooling policy and value heads), -score (score head), -opp "
+        "(opponent-policy head), -stv (short-term value head); e.g. b6c64-pool3-score-opp-stv",
+    ),
+    "features": (
+        None,
+        "features",
+        _names,
+        "extra input planes of a new run's network, comma-separated: liberties, ko, legal, "
+        "ones, ladder (KataGo's ladder planes) (none)",
+    ),
     "games_per_generation": (
         None,
         "games_per_generation",
@@ -47,6 +71,13 @@ FLAGS: dict[str, tuple[str | None, str, type, str]] = {
         "inference_dtype",
         str,
         "network inference: float32, bfloat16 (fast only with AMX) or auto (auto)",
+    ),
+    "backend": (
+        None,
+        "backend",
+        str,
+        "inference backend of self-play and gating: torch, onnx, openvino or auto (auto: "
+        "openvino where installed)",
     ),
     "gate_threshold": (None, "gate_threshold", float, "score needed for promotion (0.55)"),
     "seed": (None, "seed", int, "random seed (0)"),
@@ -90,6 +121,30 @@ FLAGS: dict[str, tuple[str | None, str, type, str]] = {
         "samples_per_position",
         float,
         "times each new position is sampled (4)",
+    ),
+    "score_weight": (
+        "train",
+        "score_weight",
+        float,
+        "loss weight of the score head, for networks with one (-score) (0.25)",
+    ),
+    "opponent_policy_weight": (
+        "train",
+        "opponent_policy_weight",
+        float,
+        "loss weight of the opponent-policy head (-opp) (0.15)",
+    ),
+    "short_term_value_weight": (
+        "train",
+        "short_term_value_weight",
+        float,
+        "loss weight of the short-term value head (-stv) (0.5)",
+    ),
+    "short_term_horizon": (
+        "train",
+        "short_term_horizon",
+        float,
+        "plies of the short-term value target's exponential average (6)",
     ),
 }
 

@@ -460,11 +460,10 @@ def test_auto_player_on_9x9_is_named_mcts(make_app, monkeypatch, tmp_path: Path)
 
 
 def test_net_player_is_named_with_its_network(make_app, monkeypatch) -> None:
-    from nn.checkpoint import read_checkpoint
+    from zerogo.players import shipped_networks
 
-    path = shipped_network(9)
-    assert path is not None
-    network = read_checkpoint(path).metadata["name"]
+    assert shipped_network(9) is not None
+    network = shipped_networks()[9]["network"]  # as index.json names it (gen-0007)
     app = make_app(player_from_flags("--player", "net"), size=9)
     assert f"You: black   Engine: white (net {network})" in drawn_texts(app, monkeypatch)
     # on a size without a network the net player falls back to pure MCTS, and says so

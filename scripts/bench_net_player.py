@@ -1,0 +1,185 @@
+"""How well ``zerogo gtp --player net`` uses its time: tree visits per second in
+analysis and in genmove, against the bare network benchmark at the same batch size.
+
+  .venv/bin/python scripts/bench_net_player.py --threads 2 --seconds 8 \
+      --out benchmarks/net_player.json
+
+It starts the engine as a user would (a GTP subprocess), plays ``play b E5`` on 9x9,
+streams ``kata-analyze w 50 rootInfo true`` for ``--seconds`` and reads the root's
+visits line by line, then asks for ``--moves`` moves with ``kata-genmove_analyze``
+(the search of ``genmove``, with its lines shown).  New visits per second (after the
+first line, so reused subtrees do not count) are compared with
+``zerogo bench nn`` at batch 16 (the player's batch: ``leaves_per_step``) with the
+same threads, backend and dtype, run right after in the same command.  Pause other
+jobs first (``scripts/campaign.sh pause``); the record notes the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VISITS = re.compile(rb"rootInfo visits (\d+)")
+
+
+def machine() -> dict[str, object]:
+    from nn.bench import machine_info
+
+    return machine_info()
+
+
+class Engine:
+    def __init__(self, argv: list[str]) -> None:
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+
+    def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line.encode() + b"\n")
+        self.process.stdin.flush()
+
+    def readline(self) -> bytes:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline()
+
+    def command(self, line: str) -> str:
+        self.send(line)
+        out = []
+        while True:
+            text = self.readline()
+            if not text:
+                raise RuntimeError(f"engine died on {line!r}")
+            if text.strip() == b"" and out:
+                return b"".join(out).decode()
+            if text.strip():
+                out.append(text)
+
+    def stream(self, line: str, seconds: float | None) -> list[tuple[float, int]]:
+        """Send an analysis command; return (time, root visits) of each line until
+        ``seconds`` pass (then stop it) or the command ends by itself (genmove)."""
+        self.send(line)
+        points: list[tuple[float, int]] = []
+        start = time.monotonic()
+        stopped = False
+        while True:
+            text = self.readline()
+            if not text:
+                raise RuntimeError("engine died while analysing")
+            match = VISITS.search(text)
+            if match:
+                points.append((time.monotonic() - start, int(match.group(1))))
+            if text.startswith(b"play ") or (stopped and text.strip() == b""):
+                break
+            if seconds is not None and not stopped and time.monotonic() - start >= seconds:
+                self.send("name")  # any command ends the stream
+                stopped = True
+        # after a genmove_analyze's "play" line, the blank line that closes the answer
+        if not stopped:
+            self.readline()
+        else:
+            while self.readline().strip() != b"":  # the answer to "name"
+                pass
+        return points
+
+
+def rate(points: list[tuple[float, int]]) -> float | None:
+    """New visits per second between the first and the last line."""
+    if len(points) < 2 or points[-1][0] <= points[0][0]:
+        return None
+    return (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8.0, help="analysis seconds")
+    parser.add_argument("--moves", type=int, default=6, help="genmoves at --move-seconds")
+    parser.add_argument("--move-seconds", type=float, default=1.0)
+    parser.add_argument("--extra", default="", help="more flags for zerogo gtp (e.g. --backend)")
+    parser.add_argument("--bench-backend", default=None,
+                        help="backend[:dtype] for zerogo bench nn (default: the player's)")
+    parser.add_argument("--out", default=None, help="write the JSON record here")
+    args = parser.parse_args(argv)
+
+    python = sys.executable
+    argv_engine = [python, "-m", "zerogo", "gtp", "--player", "net", "--threads",
+                   str(args.threads), "--seconds", str(args.move_seconds),
+                   *shlex.split(args.extra)]
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    engine = Engine(argv_engine)
+    for line in ("boardsize 9", "clear_board", "komi 7.5", "play b E5"):
+        engine.command(line)
+    engine.stream("kata-analyze w 50 rootInfo true", 1.5)  # warm-up
+    engine.command("clear_board")
+    engine.command("play b E5")
+    analysis = engine.stream("kata-analyze w 50 rootInfo true", args.seconds)
+    genmoves = []
+    color = "w"
+    for _ in range(args.moves):
+        start = time.monotonic()
+        points = engine.stream(f"kata-genmove_analyze {color} 20 rootInfo true", None)
+        genmoves.append({"seconds": round(time.monotonic() - start, 3),
+                         "visits_per_second": rate(points),
+                         "visits": points[-1][1] if points else None})
+        color = "b" if color == "w" else "w"
+    engine.send("quit")
+    engine.process.wait(timeout=10)
+
+    bench_argv = [python, "-m", "zerogo", "bench", "nn", "--weights",
+                  str(ROOT / "zerogo" / "networks" / "b6c64-9x9.pt"), "--batch-sizes", "16",
+                  "--threads", str(args.threads), "--json"]
+    if args.bench_backend:
+        bench_argv += ["--backend", args.bench_backend]
+    bench = json.loads(subprocess.run(bench_argv, capture_output=True, text=True,
+                                      check=True).stdout.strip().splitlines()[-1])
+    bare = _evals_at_16(bench)
+    analysis_rate = rate(analysis[1:])  # after the first line
+    move_rates = [g["visits_per_second"] for g in genmoves if g["visits_per_second"]]
+    genmove_rate = sum(move_rates) / len(move_rates) if move_rates else None
+    record = {
+        "command": shlex.join(argv_engine),
+        "bench_command": shlex.join(bench_argv),
+        "analysis_visits_per_second": analysis_rate,
+        "genmove_visits_per_second": genmove_rate,
+        "genmove_seconds_mean": sum(g["seconds"] for g in genmoves) / max(len(genmoves), 1),
+        "bench_evals_per_second_batch16": bare,
+        "analysis_share": None if not (analysis_rate and bare) else analysis_rate / bare,
+        "genmove_share": None if not (genmove_rate and bare) else genmove_rate / bare,
+        "analysis_lines": analysis,
+        "genmoves": genmoves,
+        "machine": machine(),
+        "load_average_before": load_before,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }
+    text = json.dumps(record, indent=1)
+    print(json.dumps({k: v for k, v in record.items() if k not in ("analysis_lines", "genmoves")},
+                     indent=1))
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+def _evals_at_16(bench: dict) -> float | None:
+    """Find evals/s at batch 16 in a ``zerogo bench nn`` record (one or several backends)."""
+    for key in ("results", "batches", "by_batch"):
+        rows = bench.get(key)
+        if isinstance(rows, list):
+            for row in rows:
+                if row.get("batch") == 16 or row.get("batch_size") == 16:
+                    return float(row.get("evals_per_second") or row.get("evals_per_s"))
+    text = json.dumps(bench)
+    match = re.search(r'"batch(?:_size)?": 16, "evals_per_(?:second|s)": ([0-9.]+)', text)
+    return float(match.group(1)) if match else None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
