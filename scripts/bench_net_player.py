@@ -161,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
     }
     text = json.dumps(record, indent=1)
-    print(json.dumps({k: v for k, v in record.items() if k not in ("analysis_lines", "genmoves")},
-                     indent=1))
+    print(json.dumps({k: v for k, v in record.items() if k not in ("analysis_lines", "genmoves")}))
     if args.out:
         Path(args.out).write_text(text + "\n")
     return 0

@@ -7,6 +7,7 @@
 #   scripts/campaign.sh pause    SIGSTOP the whole process group (before timing anything),
 #                                and those of other background jobs in .bg-jobs/*.pid
 #   scripts/campaign.sh resume   SIGCONT them
+#   scripts/campaign.sh pause-run / resume-run   the campaign alone
 #   scripts/campaign.sh bg NAME CMD...   run CMD niced in the background as job NAME
 #                                (paused and resumed with the campaign; log .bg-jobs/NAME.out)
 #   scripts/campaign.sh stop     clean stop: workers finish their step and write their
@@ -53,6 +54,12 @@ case "${1:-status}" in
     ;;
   pause)
     signal_all STOP
+    ;;
+  pause-run)   # the campaign only (a paused GTP match would take the pause for a hang)
+    running && kill -STOP -- "-$(cat "$PIDFILE")" && echo "STOP campaign" || true
+    ;;
+  resume-run)
+    running && kill -CONT -- "-$(cat "$PIDFILE")" && echo "CONT campaign" || true
     ;;
   resume)
     signal_all CONT
