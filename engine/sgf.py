@@ -10,6 +10,12 @@ Tromp-Taylor rules allow suicide).
 Every problem with the input is reported as ``SgfError`` (a ``ValueError``) whose
 message names it; no other exception leaves ``load_sgf``.  Points use sgfmill's
 ``(row, col)`` convention with row 0 at the bottom, as ``engine.coords`` does.
+
+Hostile input is refused before it costs much: files over ``MAX_SGF_BYTES`` (a
+game record with commentary is a few kilobytes; parsing a megabyte of nodes takes
+seconds), main lines over ``MAX_SGF_MOVES`` moves (each kept position costs
+memory), and anything ``load_sgf_file`` is given that is not a regular file (a
+directory, a pipe, ``/dev/zero``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from importlib import metadata
 
 from sgfmill import sgf
@@ -26,6 +33,8 @@ from engine.board import BLACK, MAX_SIZE, MIN_SIZE, WHITE, IllegalMoveError, Rul
 from engine.game import Game, Result
 
 APPLICATION = "zerogo"
+MAX_SGF_BYTES = 1 << 20
+MAX_SGF_MOVES = 10_000
 _SUICIDE_RULES = ("nz", "new zealand", "newzealand", "tromp-taylor", "tromp taylor", "tt", "aga")
 _RESULT = re.compile(r"^([BW])\+(.*)$", re.IGNORECASE)
 _WORDS = {"r": "resign", "resign": "resign", "t": "time", "time": "time",
@@ -51,9 +60,10 @@ def load_sgf(data: bytes, rules: Rules | None = None, max_moves: int | None = No
         comments and, where ``RE`` can be parsed, ``result``.
 
     Raises:
-        SgfError: for bad syntax, an unsupported size, bad komi or handicap,
-            malformed or misplaced properties, a setup stone on an occupied point or
-            an illegal move (the message names the move number, vertex and reason).
+        SgfError: for bad syntax, data over ``MAX_SGF_BYTES``, an unsupported size,
+            bad komi or handicap, malformed or misplaced properties, a main line
+            over ``MAX_SGF_MOVES`` moves, a setup stone on an occupied point or an
+            illegal move (the message names the move number, vertex and reason).
     """
     try:
         return _load(data, rules, max_moves)
@@ -70,13 +80,30 @@ def load_sgf_file(path: str | os.PathLike[str], rules: Rules | None = None,
     """Return the game recorded in the SGF file at ``path`` (see ``load_sgf``).
 
     Raises:
-        SgfError: if the file cannot be read or is not a loadable SGF game.
+        SgfError: if the file cannot be read, is not a regular file, is larger than
+            ``MAX_SGF_BYTES`` or is not a loadable SGF game.
     """
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (regular files ignore it)
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            mode = os.fstat(fd).st_mode
+            data = b""
+            if stat.S_ISREG(mode):
+                with os.fdopen(fd, "rb", closefd=False) as handle:
+                    data = handle.read(MAX_SGF_BYTES + 1)
+        finally:
+            os.close(fd)
     except (OSError, ValueError) as exc:
-        raise SgfError(f"cannot read {os.fspath(path)!r}: {exc}") from None
+        raise SgfError(f"cannot read {name!r}: {exc}") from None
+    if stat.S_ISDIR(mode):
+        raise SgfError(f"cannot read {name!r}: it is a directory")
+    if not stat.S_ISREG(mode):
+        raise SgfError(f"cannot read {name!r}: not a regular file")
+    if len(data) > MAX_SGF_BYTES:
+        raise SgfError(f"cannot read {name!r}: larger than {MAX_SGF_BYTES >> 20} MiB, "
+                       f"too large for a game")
     return load_sgf(data, rules, max_moves)
 
 
@@ -158,6 +185,8 @@ def parse_result(text: str) -> Result | None:
 def _load(data: bytes, rules: Rules | None, max_moves: int | None) -> Game:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise SgfError(f"SGF data must be bytes, not {type(data).__name__}")
+    if len(data) > MAX_SGF_BYTES:
+        raise SgfError(f"SGF data larger than {MAX_SGF_BYTES >> 20} MiB, too large for a game")
     try:
         record = sgf.Sgf_game.from_bytes(bytes(data))
     except ValueError as exc:
@@ -174,6 +203,9 @@ def _load(data: bytes, rules: Rules | None, max_moves: int | None) -> Game:
     game = Game(size, komi, rules)
 
     sequence = record.get_main_sequence()
+    moves = sum(1 for node in sequence if node.has_property("B") or node.has_property("W"))
+    if moves > MAX_SGF_MOVES:
+        raise SgfError(f"main line of {moves} moves; zerogo reads at most {MAX_SGF_MOVES}")
     first_move = next((i for i, node in enumerate(sequence) if _move_colour(node)), None)
     setup_nodes = sequence if first_move is None else sequence[:first_move]
     black: list[int] = []
@@ -351,4 +383,7 @@ def _version() -> str:
         return "0"
 
 
-__all__ = ["SgfError", "load_sgf", "load_sgf_file", "parse_result", "save_sgf"]
+__all__ = [
+    "MAX_SGF_BYTES", "MAX_SGF_MOVES", "SgfError", "load_sgf", "load_sgf_file", "parse_result",
+    "save_sgf",
+]

@@ -197,15 +197,17 @@ def read_checkpoint(path: str | os.PathLike[str], map_location: str = "cpu") -> 
     Raises:
         FileNotFoundError: if there is no such file.
         CheckpointError: (a ``ValueError``) if the file is not a zerogo checkpoint
-            (a directory or empty, not a torch file, truncated, holds anything but
-            plain data and tensors, wrong format or version, missing keys, invalid
-            configs or metadata, tensors that are sparse, not finite or do not fit
-            the config).  The message is one line.
+            (a directory, device or pipe, empty, not a torch file, truncated, holds
+            anything but plain data and tensors, wrong format or version, missing
+            keys, invalid configs or metadata, tensors that are sparse, not finite or
+            do not fit the config).  The message is one line.
     """
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path} is a directory, not a checkpoint file")
     if not path.is_file():
+        if path.exists():  # a pipe or a device: reading it might never end
+            raise CheckpointError(f"{path} is not a regular file, not a checkpoint")
         raise FileNotFoundError(f"no checkpoint file {path}")
     if path.stat().st_size == 0:
         raise CheckpointError(f"{path} is empty, not a checkpoint")

@@ -2,7 +2,9 @@
 
 Each subcommand module exposes ``HELP`` (one line), optionally ``DESCRIPTION``,
 ``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).  Only the
-module of the command being run is imported, so start-up stays fast.
+module of the command being run is imported, so start-up stays fast.  A refused
+input file (``engine.sgf.SgfError``, ``nn.checkpoint.CheckpointError``) that the
+command does not handle itself ends it with one line on stderr and status 2.
 """
 
 from __future__ import annotations
@@ -75,3 +77,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except ValueError as exc:
+        if not _is_refused_file(exc):
+            raise
+        # a file the user gave was refused where the command did not expect it (e.g. a
+        # network loaded at the first move): one line and status 2, not a traceback
+        print(f"zerogo {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+# (module, class) of the errors that mean "this input file cannot be used"
+_FILE_ERRORS = (("engine.sgf", "SgfError"), ("nn.checkpoint", "CheckpointError"))
+
+
+def _is_refused_file(exc: BaseException) -> bool:
+    """Return whether ``exc`` is an ``SgfError`` or a ``CheckpointError``.
+
+    Only modules already imported are looked at (one that is not imported cannot
+    have raised), so the check imports nothing, torch least of all.
+    """
+    kinds = [getattr(sys.modules.get(module), name, None) for module, name in _FILE_ERRORS]
+    return any(isinstance(kind, type) and isinstance(exc, kind) for kind in kinds)

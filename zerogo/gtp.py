@@ -84,6 +84,7 @@ from zerogo.gtp_protocol import (
     parse_vertex_arg,
     preprocess,
     split_id,
+    split_words,
 )
 from zerogo.gtp_time import (
     OVERHEAD_SECONDS,
@@ -144,6 +145,8 @@ Sabaki (Engines > Manage Engines > Add), then attach it; F4 toggles analysis:
     Arguments: {shlex.join([*_LEAD, "gtp", "--player", "mcts", "--seconds", "2"])}
 
 With a network instead:  {shlex.join([*_LEAD, "gtp", "--player", "net", "--weights", "NET.pt"])}
+(--backend torch|onnx|openvino picks the runtime that evaluates it; default auto:
+openvino on the CPU where installed, else torch)
 
 Command line to paste into GoGui (Program > New Program) or gogui-twogtp:
 
@@ -304,7 +307,7 @@ class GtpEngine:
             ident, _ = split_id(line.decode("utf-8", "replace"))
             return format_answer(False, ident, f"invalid UTF-8 in command (byte {exc.start})")
         ident, rest = split_id(text)
-        words = rest.split()
+        words = split_words(rest)
         if not words:
             return format_answer(False, ident, "no command")
         name, args = words[0], words[1:]

@@ -7,7 +7,8 @@ steps every line goes through:
 
 * ``preprocess``: control characters other than HT and LF (and DEL) are dropped,
   a ``#`` comment is removed, HT becomes a space, surrounding space goes;
-* ``split_id``: an optional leading id (decimal digits) is split off;
+* ``split_id``: an optional leading id (decimal digits) is split off, and
+  ``split_words`` cuts the rest at spaces (only spaces: HT is one by then);
 * ``format_answer``: ``=[id] response\\n\\n`` or ``?[id] message\\n\\n``.
 
 The argument parsers below them (``parse_int_arg``, ``parse_color_arg`` ...)
@@ -55,8 +56,17 @@ def split_id(text: str) -> tuple[str, str]:
     """Return ``(id, rest)`` of a preprocessed command line (id "" when absent)."""
     head, _, rest = text.partition(" ")
     if ID_PATTERN.fullmatch(head):
-        return head, rest.strip()
+        return head, rest.strip(" ")
     return "", text
+
+
+def split_words(text: str) -> list[str]:
+    """Return the words of a command line: separated by spaces, as GTP says.
+
+    Other white space (a no-break space in a file name, U+0085 ...) stays inside
+    its word; ``str.split()`` would cut there, and read U+0085 then ``quit`` as quit.
+    """
+    return [word for word in text.split(" ") if word]
 
 
 def format_answer(success: bool, ident: str, body: str) -> bytes:

@@ -73,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
         game = Game(args.size, args.komi)
         budget = budget_from_args(args)
         player = make_player(args)
-    except ValueError as exc:
-        print(f"zerogo play: {exc}")
+        player_for = getattr(player, "player_for", None)
+        if player_for is not None:
+            player_for(args.size)  # load the network now: a bad file is reported at once
+    except (ValueError, OSError, RuntimeError) as exc:
+        print(f"zerogo play: {exc}", file=sys.stderr)
         return 2
     if not args.terminal:
         if not display_available():

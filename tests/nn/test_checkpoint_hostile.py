@@ -153,6 +153,16 @@ def test_each_hostile_file_is_refused_naming_the_problem(
     assert not marker.exists(), "a payload ran"
 
 
+def test_pipes_and_devices_are_refused_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.pt"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(ValueError, match="is not a regular file, not a checkpoint"):
+            read_checkpoint(path)
+    with pytest.raises(FileNotFoundError):
+        read_checkpoint(tmp_path / "missing.pt")
+
+
 def test_the_payloads_are_live(tmp_path: Path) -> None:
     """The payloads do run when unpickled unsafely: the tests above would notice."""
     for payload in (ShellPayload(tmp_path / "shell"), ExecPayload(tmp_path / "exec")):

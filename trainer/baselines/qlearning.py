@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import os
 import time
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,8 +253,12 @@ class QTable:
                 arrays = {name: data[name] for name in data.files}
         except FileNotFoundError:
             raise
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise ValueError(f"{path}: not a readable Q-table ({exc})") from None
+        missing = {"format", "version", "allow_suicide", "superko", "size", "komi",
+                   "max_plies", "initial", "symmetry", "q", "keys"} - set(arrays)
+        if str(arrays.get("format", "")) == TABLE_FORMAT and missing:
+            raise ValueError(f"{path}: Q-table lacks {sorted(missing)}")
         if str(arrays.get("format", "")) != TABLE_FORMAT:
             raise ValueError(f"{path}: not a zerogo Q-table (no format {TABLE_FORMAT!r})")
         if int(arrays["version"]) != TABLE_VERSION:
