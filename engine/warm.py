@@ -1,6 +1,15 @@
-"""Exercise every numba kernel once so that its machine code is compiled and cached."""
+"""Exercise every numba kernel once so that its machine code is compiled and cached.
+
+numba checks a cached kernel against its own source file only: a kernel that calls a
+kernel of another module keeps a stale inlined copy when only that module changes.
+``drop_stale_caches`` therefore fingerprints all kernel sources together and empties
+numba's cache when any of them changed since the last warm-up.
+"""
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import numpy as np
 
@@ -10,6 +19,35 @@ from engine.board import Board
 from engine.features import FeatureConfig, batch_features, features, features_from_moves
 from engine.game import Game
 from engine.player import Budget
+
+ENGINE = Path(__file__).resolve().parent
+STAMP = "kernels.sha256"
+
+
+def kernel_fingerprint() -> str:
+    """SHA-256 over every kernel module's source (``engine/**/_*kernels.py``)."""
+    digest = hashlib.sha256()
+    for path in sorted(ENGINE.rglob("_*kernels.py")):
+        digest.update(path.relative_to(ENGINE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def drop_stale_caches() -> int:
+    """Delete numba's cache files under ``engine/`` if any kernel source changed since
+    the last call; return how many were deleted."""
+    fingerprint = kernel_fingerprint()
+    stamp = ENGINE / "__pycache__" / STAMP
+    if stamp.exists() and stamp.read_text().strip() == fingerprint:
+        return 0
+    dropped = 0
+    for pattern in ("*.nbi", "*.nbc"):
+        for path in ENGINE.rglob(pattern):
+            path.unlink(missing_ok=True)
+            dropped += 1
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(fingerprint + "\n")
+    return dropped
 
 
 def warm_all() -> None:

@@ -13,6 +13,9 @@ import time
 def main() -> None:
     start = time.monotonic()
     warm = importlib.import_module("engine.warm")
+    dropped = warm.drop_stale_caches()
+    if dropped:
+        print(f"kernel sources changed: {dropped} stale numba cache files dropped")
     warm.warm_all()
     print(f"numba kernels ready in {time.monotonic() - start:.1f} s")
 
