@@ -94,6 +94,19 @@ def test_the_calibration_round_robin_plays_only_neighbouring_rungs() -> None:
     assert ("random", "mcts-30") in pairs and ("random", "mcts-100") not in pairs
 
 
+def test_the_shipped_ladder_file_is_calibrated_and_ordered() -> None:
+    shipped = Path(__file__).parents[2] / "zerogo" / "ladder.json"
+    if not shipped.exists():
+        pytest.fail("zerogo/ladder.json is missing: run zerogo ladder calibrate")
+    data = json.loads(shipped.read_text())
+    names = [r["name"] for r in data["rungs"]]
+    assert names[0] == "random" and data["rungs"][0]["elo"] == 0.0
+    assert all(r["low"] <= r["elo"] <= r["high"] for r in data["rungs"])
+    elos = [r["elo"] for r in data["rungs"] if r["name"].startswith("mcts")]
+    assert elos == sorted(elos), "more playouts must not rate lower"
+    assert data["calibration"]["games"] >= 100
+
+
 def test_a_real_placement_over_gtp(tmp_path: Path) -> None:
     """Random against a two-rung ladder (random, mcts-10) on 9x9, two games."""
     python = sys.executable
