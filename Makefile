@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first, pinned, so pip takes the local CPU build instead of a multi-GB CUDA one
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install torch==2.13.0
-	$(PY) -m pip install -e ".[dev,fast]"
+	$(PY) -m pip install -e ".[dev,fast,dist]"
 	touch $(STAMP)
 
 warm: setup
@@ -22,7 +22,7 @@ play: warm
 	$(VENV)/bin/zerogo play
 
 test: warm
-	$(PY) -m pytest -n 2 --durations=15
+	$(PY) -m pytest -n 2 --dist loadfile --durations=15
 
 lint: setup
 	$(VENV)/bin/ruff check engine zerogo gui selfplay trainer nn scripts tests

@@ -14,6 +14,10 @@ liberties     8       own chains with 1, 2, 3, >= 4 liberties, then opponent's
 ko            1       the simple-ko point the side to move may not retake
 legal         1       legal moves of the side to move (superko included)
 ones          1       constant ones (lets a zero-padded convolution see the edge)
+ladder        3       own stones a ladder captures, the opponent's, and the
+                      moves that start a working ladder for the side to move
+                      (KataGo's ladder features; read by
+                      ``engine._feature_kernels.fill_ladder_planes``)
 ============  ======  ========================================================
 
 Planes are float32 ``(C, N, N)`` indexed ``[plane, row, col]`` with row 0 at the
@@ -54,6 +58,7 @@ EXTRA_PLANES: dict[str, int] = {
     "ko": 1,
     "legal": 1,
     "ones": 1,
+    "ladder": FK.LADDER_PLANES,
 }
 """Number of planes of each extra feature, by name."""
 
@@ -62,6 +67,7 @@ _EXTRA_SLOT = {
     "ko": FK.L_KO,
     "legal": FK.L_LEGAL,
     "ones": FK.L_ONES,
+    "ladder": FK.L_LADDER,
 }
 
 
@@ -73,7 +79,8 @@ class FeatureConfig:
         history: H, positions encoded (the current one and ``H - 1`` earlier ones);
             AlphaGo Zero uses 8, giving ``2H + 1 = 17`` planes.
         extra: names of extra planes appended after the AlphaGo Zero planes, in this
-            order; any of ``EXTRA_PLANES`` ("liberties", "ko", "legal", "ones").
+            order; any of ``EXTRA_PLANES`` ("liberties", "ko", "legal", "ones",
+            "ladder").
 
     Raises:
         ValueError: for a history below 1, or an unknown or repeated extra.
@@ -131,14 +138,16 @@ class FeatureConfig:
             if name == "liberties":
                 buckets = ("1", "2", "3", "4+")
                 names += [f"{side}_libs_{k}" for side in ("own", "opp") for k in buckets]
+            elif name == "ladder":
+                names += ["own_laddered", "opp_laddered", "ladder_moves"]
             else:
                 names.append(name)
         return names
 
     @property
     def needs_board(self) -> bool:
-        """True if some plane needs more than stone colours (liberties, ko, legal)."""
-        return any(name in self.extra for name in ("liberties", "ko", "legal"))
+        """True if some plane needs more than stone colours (liberties, ko, legal, ladder)."""
+        return any(name in self.extra for name in ("liberties", "ko", "legal", "ladder"))
 
 
 DEFAULT_CONFIG = FeatureConfig()

@@ -5,6 +5,8 @@ Where to start reading:
 * ``nn.norms``: norm and activation layers by name;
 * ``nn.blocks``: ``ConvNormAct``, ``ResidualBlock``, ``fuse_for_inference``;
 * ``nn.go_net``: ``NetConfig``, the ``PRESETS`` registry and ``GoNet``;
+* ``nn.trunks``: other trunks for the network (MobileNet v2, DenseNet, Transformer),
+  generic, by name (``make_trunk``); ``nn.flops``: multiply-adds of a forward pass;
 * ``nn.checkpoint``: safe (``weights_only``) checkpoint files that rebuild their network;
 * ``nn.evaluator``: ``TorchEvaluator``, the search's ``engine.evaluator.Evaluator``
   backed by a network;

@@ -63,6 +63,7 @@ from torch import nn as tnn
 from engine.board import MAX_SIZE, MIN_SIZE
 from nn.blocks import ConvNormAct, GlobalPool, GlobalPoolBlock, ResidualBlock
 from nn.norms import check_act, check_norm, make_act
+from nn.trunks import TRUNKS, make_trunk, trunk_options
 
 AUX_HEADS = ("score", "opponent_policy", "short_term_value")
 """Names of the auxiliary heads a ``NetConfig`` may ask for, in output order."""
@@ -72,6 +73,9 @@ _DEFAULT_POOL_EVERY = 3
 # fields added after the first checkpoints: left out of ``to_dict`` at their defaults,
 # so that checkpoints of default networks read as before (and by older code)
 _LATER_FIELDS: dict[str, Any] = {"global_pool_every": 0, "global_pool_heads": False, "heads": ()}
+_LATER_FIELDS.update({"trunk": "resnet", "trunk_options": ()})
+_NORM_SUFFIX = {"layer": "ln", "instance": "in", "group": "gn", "none": "nonorm"}
+"""Preset suffixes of the norms other than batch (``preset``, ``NetConfig.name``)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,12 @@ class NetConfig:
             blocks (KataGo); 0: none.
         global_pool_heads: KataGo's global-pooling policy and value heads.
         heads: auxiliary heads, names of ``AUX_HEADS`` (kept in that order).
+        trunk: ``"resnet"`` (the residual tower above) or a trunk family of
+            ``nn.trunks.TRUNKS`` (mobilenet, densenet, transformer) that replaces
+            stem and tower; ``blocks`` and ``channels`` then size that trunk.
+        trunk_options: the trunk's options (``nn.trunks.trunk_options``) as sorted
+            (name, value) pairs, completed with the trunk's defaults; a dict is
+            accepted.  Empty for the resnet.
 
     Raises:
         ValueError: for a size outside the engine's range, a count below its
@@ -118,6 +128,8 @@ class NetConfig:
     global_pool_every: int = 0
     global_pool_heads: bool = False
     heads: tuple[str, ...] = ()
+    trunk: str = "resnet"
+    trunk_options: tuple[tuple[str, int | float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.value_hidden is None:
@@ -149,6 +161,7 @@ class NetConfig:
         if self.global_pool_every and self.channels < 2:
             raise ValueError(f"global pooling needs at least 2 channels, not {self.channels}")
         self._check_heads()
+        self._check_trunk()
         check_norm(self.norm)
         check_act(self.act)
 
@@ -162,6 +175,25 @@ class NetConfig:
         if len(set(heads)) != len(heads):
             raise ValueError(f"heads repeat: {list(heads)}")
         object.__setattr__(self, "heads", tuple(h for h in AUX_HEADS if h in heads))
+
+    def _check_trunk(self) -> None:
+        options = self.trunk_options
+        pairs = options.items() if isinstance(options, dict) else options
+        if self.trunk == "resnet":
+            if pairs:
+                raise ValueError(f"the resnet trunk takes no trunk_options, not {options!r}")
+            object.__setattr__(self, "trunk_options", ())
+            return
+        if not isinstance(self.trunk, str) or self.trunk not in TRUNKS:
+            raise ValueError(f"unknown trunk {self.trunk!r} (known: resnet, {', '.join(TRUNKS)})")
+        if self.global_pool_every:
+            raise ValueError(f"global-pooling blocks belong to the resnet, not {self.trunk}")
+        try:
+            given = {str(key): value for key, value in pairs}
+        except (TypeError, ValueError):
+            raise ValueError(f"trunk_options must be name-value pairs, not {options!r}") from None
+        full = trunk_options(self.trunk, given)
+        object.__setattr__(self, "trunk_options", tuple(sorted(full.items())))
 
     @property
     def pool_head_channels(self) -> int:
@@ -180,6 +212,10 @@ class NetConfig:
         The tower's shape, then a ``preset`` suffix for each option that is on.
         """
         parts = [f"b{self.blocks}c{self.channels}"]
+        if self.trunk != "resnet":
+            parts = [f"{TRUNKS[self.trunk].prefix}{self.blocks}c{self.channels}"]
+        if self.norm in _NORM_SUFFIX:
+            parts.append(_NORM_SUFFIX[self.norm])
         if self.global_pool_every:
             parts.append(f"pool{self.global_pool_every}")
         if self.global_pool_heads:
@@ -200,6 +236,7 @@ class NetConfig:
         """
         data = dataclasses.asdict(self)
         data["heads"] = list(self.heads)
+        data["trunk_options"] = dict(self.trunk_options)
         for name, default in _LATER_FIELDS.items():
             if getattr(self, name) == default:
                 del data[name]
@@ -247,9 +284,13 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
     score         score head
     opp           opponent-policy head
     stv           short-term value head
+    ln, in, gn    layer, instance, group norm (``nonorm``: none)
     ============  ====================================================
 
-    e.g. ``"b6c64-pool3-poolhead-score-opp-stv"``.
+    e.g. ``"b6c64-pool3-poolhead-score-opp-stv"``.  Other trunks (``nn.trunks``) by
+    prefix: ``mb<blocks>c<channels>`` MobileNet v2, ``dn<layers>c<channels>``
+    DenseNet-BC, ``tf<blocks>c<channels>`` Transformer, with their default options
+    (``TRUNK_PRESETS`` lists the ones sized like b6c64), e.g. ``"tf7c64-ln"``.
 
     Args:
         name: a key of ``PRESETS`` or a ``bXcY`` name, with optional suffixes.
@@ -263,6 +304,8 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
     base, *suffixes = name.split("-")
     shape: dict[str, Any] | None = PRESETS.get(base)
     if shape is None:
+        shape = _trunk_shape(base)
+    if shape is None:
         match = re.fullmatch(r"b(\d+)c(\d+)", base)
         if match is None:
             known = ", ".join(PRESETS)
@@ -271,6 +314,7 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
     options: dict[str, Any] = {}
     heads: list[str] = []
     by_suffix = {suffix: head for head, suffix in _HEAD_SUFFIX.items()}
+    by_norm = {suffix: norm for norm, suffix in _NORM_SUFFIX.items()}
     for suffix in suffixes:
         pool = re.fullmatch(r"pool(\d*)", suffix)
         if pool is not None:
@@ -279,13 +323,33 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
             options["global_pool_heads"] = True
         elif suffix in by_suffix:
             heads.append(by_suffix[suffix])
+        elif suffix in by_norm:
+            options["norm"] = by_norm[suffix]
         else:
-            known = ", ".join(["poolK", "poolhead", *by_suffix])
+            known = ", ".join(["poolK", "poolhead", *by_suffix, *by_norm])
             raise ValueError(f"unknown suffix {suffix!r} of preset {name!r} (known: {known})")
     if heads:
         options["heads"] = tuple(heads)
     fields = {**shape, **options, **overrides}
     return NetConfig(board_size=board_size, in_planes=in_planes, **fields)
+
+
+TRUNK_PRESETS: dict[str, str] = {
+    "mb12c64": "MobileNet v2, 12 inverted residual blocks of 64 channels, expansion 4",
+    "dn8c64": "DenseNet-BC, 2 dense blocks of 4 layers, growth 32, bottleneck 4, θ 0.5",
+    "tf7c64": "Transformer, 7 blocks, d 64, 4 heads, MLP ratio 4, relative 2-D bias",
+}
+"""Trunks other than the resnet sized like ``b6c64`` (multiply-adds within ±25% on 9x9)."""
+
+
+def _trunk_shape(base: str) -> dict[str, Any] | None:
+    """Return the trunk, blocks and channels of a ``<prefix><blocks>c<channels>`` name."""
+    prefixes = {spec.prefix: trunk for trunk, spec in TRUNKS.items()}
+    match = re.fullmatch(r"([a-z]+)(\d+)c(\d+)", base)
+    if match is None or match.group(1) not in prefixes:
+        return None
+    trunk = prefixes[match.group(1)]
+    return {"trunk": trunk, "blocks": int(match.group(2)), "channels": int(match.group(3))}
 
 
 class GoNet(tnn.Module):
@@ -297,6 +361,9 @@ class GoNet(tnn.Module):
     Attributes:
         config: the ``NetConfig`` it was built from.
     """
+
+    stem: tnn.Module  # a ConvNormAct, or Identity where another trunk stands in
+    tower: tnn.Module
 
     def __init__(self, config: NetConfig) -> None:
         super().__init__()
@@ -313,6 +380,19 @@ class GoNet(tnn.Module):
                 for i in range(config.blocks)
             )
         )
+        if config.trunk != "resnet":
+            # another trunk family (nn.trunks) stands in for stem and tower
+            self.stem = tnn.Identity()
+            self.tower = make_trunk(
+                config.trunk,
+                config.in_planes,
+                c,
+                config.blocks,
+                n,
+                norm,
+                act,
+                dict(config.trunk_options),
+            )
         # both resolved to ints by NetConfig.__post_init__
         assert config.value_hidden is not None and config.ownership_channels is not None
         opponent = "opponent_policy" in config.heads
@@ -478,6 +558,7 @@ def count_parameters(model: tnn.Module) -> int:
 __all__ = [
     "AUX_HEADS",
     "PRESETS",
+    "TRUNK_PRESETS",
     "GoNet",
     "NetConfig",
     "PooledPolicyHead",

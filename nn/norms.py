@@ -11,6 +11,9 @@ batch      each channel over (N, H, W) of the batch (running averages in eval
            mode) — ``torch.nn.BatchNorm2d``, AlphaGo Zero's choice
 layer      each example over (C, H, W), then a per-channel scale and shift
 instance   each example and channel over (H, W), per-channel affine
+group      each example over (C/G, H, W) for each of G channel groups, per-channel
+           affine (Wu and He 2018); G = gcd(C, ``GROUPS``), so any C works (one
+           group is layer norm, C groups instance norm)
 none       nothing (identity)
 =========  ===================================================================
 
@@ -22,6 +25,7 @@ Activations: ``relu``, ``gelu``, ``silu``, ``none``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -31,6 +35,14 @@ from torch import nn as tnn
 
 EPS = 1e-5
 """The variance epsilon of every norm (PyTorch's default)."""
+
+GROUPS = 8
+"""Channel groups of the group norm where C allows (``group_count``)."""
+
+
+def group_count(channels: int, groups: int = GROUPS) -> int:
+    """Return the groups of a group norm of ``channels`` channels: gcd(C, groups)."""
+    return math.gcd(channels, groups)
 
 
 class ChannelLayerNorm(tnn.Module):
@@ -64,6 +76,7 @@ NORMS: dict[str, Callable[[int], tnn.Module]] = {
     "batch": lambda channels: tnn.BatchNorm2d(channels, eps=EPS),
     "layer": lambda channels: ChannelLayerNorm(channels, eps=EPS),
     "instance": lambda channels: tnn.InstanceNorm2d(channels, eps=EPS, affine=True),
+    "group": lambda channels: tnn.GroupNorm(group_count(channels), channels, eps=EPS),
     "none": lambda channels: tnn.Identity(),
 }
 """Norm factories by name: ``NORMS[name](channels) -> module``."""
@@ -142,10 +155,12 @@ def normalises(name: str) -> bool:
 __all__ = [
     "ACTIVATIONS",
     "EPS",
+    "GROUPS",
     "NORMS",
     "ChannelLayerNorm",
     "check_act",
     "check_norm",
+    "group_count",
     "make_act",
     "make_norm",
     "normalises",

@@ -3,20 +3,28 @@
 Processes start with ``spawn`` (numba's OpenMP layer and torch's thread pools are not
 fork-safe).  Each worker is the self-contained unit of ``selfplay.worker``: a
 checkpoint path in, shards out; nothing else is shared but the output folder, so the
-same function can later run as a Ray actor.  Threads: on this 2-core machine two
-workers with one torch thread each keep both cores busy; torch's OpenMP pool with
-more threads than free cores spins and slows to a crawl.
+same function runs as a Ray actor too (``run_workers_ray``, ``zerogo train --ray``):
+then the output folder must be storage every node shares.  Threads: on this 2-core
+machine two workers with one torch thread each keep both cores busy; torch's OpenMP
+pool with more threads than free cores spins and slows to a crawl.
+
+Ray workers that die (SIGKILL, a lost node) lose only their games in flight: every
+finished game is already fsynced to the worker's journal (``selfplay.journal``).
+``run_workers_ray`` compacts the dead worker's journal into a shard and starts a
+replacement for the games it still owed.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from selfplay.worker import ResignStats, SelfPlayConfig
 
@@ -37,6 +45,8 @@ class WorkerReport:
     mean_batch: float
     seconds: float
     cpu_seconds: float = 0.0  # user + sys of the worker process, start-up included
+    restarts: int = 0  # Ray: times this worker died and was replaced
+    recovered_games: int = 0  # Ray: games its dead incarnations finished (in ``games``)
 
 
 def worker_main(
@@ -151,3 +161,163 @@ def run_workers(
             if poll is not None:
                 poll()
         return pending.get()
+
+
+class SelfPlayActor:
+    """A self-play worker as a Ray actor: ``play`` runs ``worker_main`` to completion."""
+
+    def pid(self) -> int:
+        """Return the actor's process id (on its node)."""
+        return os.getpid()
+
+    def play(self, *args: Any) -> WorkerReport:
+        """Run ``worker_main(*args)``."""
+        return worker_main(*args)
+
+
+def run_workers_ray(
+    checkpoint: str | os.PathLike[str],
+    config: SelfPlayConfig,
+    out_dir: str | os.PathLike[str],
+    workers: int,
+    games: int | None = None,
+    seconds: float | None = None,
+    device: str = "cpu",
+    threads: int = 1,
+    seed: int = 0,
+    stop_file: str | None = None,
+    dtype: str | None = "float32",
+    poll: Callable[[], None] | None = None,
+    backend: str = "torch",
+    address: str | None = None,
+    max_restarts: int = 3,
+    on_start: Callable[[int, int], None] | None = None,
+    poll_s: float = 1.0,
+) -> list[WorkerReport]:
+    """Run ``workers`` self-play workers as Ray actors; ``games`` is split between them.
+
+    The arguments are ``run_workers``'s, plus:
+
+    Args:
+        address: the Ray cluster (None or "local": start Ray on this machine; "auto"
+            or "HOST:PORT": join one, ``nn.parallel.ray_utils.ensure_ray``).  The
+            checkpoint and ``out_dir`` must be paths every node sees.
+        max_restarts: replacements allowed per worker before giving up.
+        on_start: ``on_start(worker_id, pid)`` once each actor (or replacement) is up.
+        poll_s: seconds between calls of ``poll``.
+
+    A worker that dies is replaced: its journal is compacted (no finished game is
+    lost), and the replacement, with a new seed, plays the games it still owed (or the
+    seconds left).  Its report then counts the games of all its incarnations.
+
+    Raises:
+        ValueError: for fewer than one worker.
+        RuntimeError: if a worker died more than ``max_restarts`` times.
+    """
+    from nn.parallel.ray_utils import ensure_ray
+    from selfplay.journal import recover_journals
+
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    ray = ensure_ray(address)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    earlier = set(_games_by_tag(out))
+    quotas = (
+        [None] * workers
+        if games is None
+        else [games // workers + (k < games % workers) for k in range(workers)]
+    )
+    deadline = None if seconds is None else time.monotonic() + seconds
+    actor_class = ray.remote(num_cpus=threads, num_gpus=1 if device.startswith("cuda") else 0)(
+        SelfPlayActor
+    )
+
+    def start(k: int, incarnation: int, quota: int | None) -> tuple[Any, Any]:
+        actor = actor_class.remote()
+        if on_start is not None:
+            on_start(k, ray.get(actor.pid.remote()))
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        run_seed = seed * 1000 + k + 100_003 * incarnation  # a replacement plays new games
+        ref = actor.play.remote(
+            str(checkpoint), config, str(out), k, run_seed, quota, left, device, threads,
+            stop_file, dtype, backend,
+        )
+        return ref, actor
+
+    running = {}
+    for k in range(workers):
+        ref, actor = start(k, 0, quotas[k])
+        running[ref] = (k, actor)
+    reports: dict[int, WorkerReport] = {}
+    restarts = [0] * workers
+    died_games = [0] * workers
+    while running:
+        ready, _ = ray.wait(list(running), num_returns=1, timeout=poll_s)
+        if poll is not None:
+            poll()
+        for ref in ready:
+            k, actor = running.pop(ref)
+            try:
+                report = ray.get(ref)
+            except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError):
+                restarts[k] += 1
+                if restarts[k] > max_restarts:
+                    for other, _ in running.values():
+                        ray.kill(other)
+                    raise RuntimeError(f"self-play worker {k} died {restarts[k]} times") from None
+                recover_journals(out)  # the dead worker's lock is gone with it
+                done = sum(n for tag, n in _games_by_tag(out).items()
+                           if tag not in earlier and _worker_of(tag) == k)
+                died_games[k] = done
+                owed = quotas[k]
+                quota = None if owed is None else owed - done
+                time_left = deadline is None or deadline > time.monotonic()
+                if (quota is None or quota > 0) and time_left:
+                    ref, actor = start(k, restarts[k], quota)
+                    running[ref] = (k, actor)
+                    continue
+                report = _empty_report(k)
+            else:
+                ray.kill(actor)
+            reports[k] = replace(
+                report,
+                games=report.games + died_games[k],
+                restarts=restarts[k],
+                recovered_games=died_games[k],
+            )
+    return [reports[k] for k in range(workers)]
+
+
+def _empty_report(worker_id: int) -> WorkerReport:
+    return WorkerReport(worker_id, 0, 0, 0, [], ResignStats(), 0, 0.0, 0.0, 0.0, 0.0)
+
+
+_TAG = re.compile(r"^(?:shard|journal)-(.+)\.(?:npz|games)$")
+
+
+def _worker_of(tag: str) -> int | None:
+    """Return the worker id of a shard tag (``STAMP-wKK-HEX``), or None."""
+    found = re.search(r"-w(\d+)-", tag)
+    return int(found.group(1)) if found else None
+
+
+def _games_by_tag(directory: Path) -> dict[str, int]:
+    """Return the finished games of each shard or journal tag in ``directory`` (a
+    journal whose shard exists counts once)."""
+    from selfplay.journal import list_journals, read_journal
+    from selfplay.shards import list_shards, read_shard
+
+    counts: dict[str, int] = {}
+    for path in list_shards(directory):
+        match = _TAG.match(path.name)
+        if match:
+            counts[match.group(1)] = len(read_shard(path)["game_ids"])
+    for path in list_journals(directory):
+        match = _TAG.match(path.name)
+        if match and match.group(1) not in counts:
+            try:
+                counts[match.group(1)] = len(read_journal(path))
+            except FileNotFoundError:
+                continue  # compacted meanwhile: its shard is counted next time
+    return counts

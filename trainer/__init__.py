@@ -7,7 +7,9 @@ Layers, from data to weights:
   shard directory (``selfplay.shards``), with a deterministic validation split;
 * ``trainer.dataset`` — ``BatchSampler``, uniform positions of the window as
   ``Batch``es of planes and targets under random symmetries;
-* ``trainer.loss`` — ``training_loss``, policy cross-entropy + value MSE + ownership;
+* ``trainer.loss`` — ``training_loss``, policy cross-entropy + value MSE + ownership,
+  plus KataGo's auxiliary heads (score, opponent policy, short-term value) when the
+  network has them;
 * ``trainer.train`` — ``Trainer``, optimiser, schedule, mixed precision, resume;
 * ``trainer.metrics`` — running means and the TensorBoard writer.
 

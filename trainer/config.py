@@ -6,7 +6,8 @@ The defaults are for 9x9 self-play on one GPU.  Four groups of settings:
   (``window_games``, ``min_games``, ``validation_fraction``, ``sample_positions``,
   ``samples_per_position``, ``plane_cache_mb``);
 * **optimisation** — optimiser, learning-rate schedule, weight decay, batch size;
-* **loss** — weights of the value and ownership terms (``trainer.loss``);
+* **loss** — weights of the value and ownership terms and of KataGo's auxiliary
+  heads (score, opponent policy, short-term value), ``trainer.loss``;
 * **runtime** — device, mixed precision, seed, logging interval.
 
 Learning rate: ``lr`` is the base rate and the schedule gives a multiplier of it at
@@ -31,6 +32,16 @@ weight of ``ownership_weight / (N*N)`` per point, summed over the board — Kata
 ``1.5 / b²`` per point with the default 1.5.  Ownership is an auxiliary target: it
 sharpens the trunk's features and the value, but should not dominate the policy and
 value terms, hence the low per-point weight.
+
+Auxiliary heads (KataGo; "Accelerating Self-Play Learning in Go", Wu 2019): a network
+built with them (``nn.go_net.NetConfig.heads``) is trained on them with these weights;
+for a network without them the weights do nothing, so the defaults leave today's
+networks untouched.  ``score_weight`` (0.25) multiplies a Huber loss on the score margin
+over N (an error of N points on an N x N board costs 0.5); ``opponent_policy_weight``
+(0.15, KataGo's) the cross-entropy of the next position's search policy;
+``short_term_value_weight`` (0.5) the squared error of the short-term value, the
+exponentially weighted average of the root values over about ``short_term_horizon``
+(6) plies.
 
 Start reading at ``TrainConfig``; ``learning_rate(step)`` and ``steps_for`` are the
 two derived quantities the training loop asks for.
@@ -98,6 +109,10 @@ class TrainConfig:
         ownership_weight: weight of the ownership loss averaged over points.
         ownership_loss: "mse" on the tanh outputs, or "bce" between ``(1+y)/2`` and
             ``(1+o)/2`` (KataGo's choice).
+        score_weight: weight of the score head's loss (networks with one).
+        opponent_policy_weight: weight of the opponent-policy head's cross-entropy.
+        short_term_value_weight: weight of the short-term value head's squared error.
+        short_term_horizon: plies of the short-term value's average, ``1 / (1 - λ)``.
         device: "auto" (CUDA when available), "cpu", "cuda" or "cuda:K".
         amp: mixed precision (autocast) on CUDA; on the CPU only with ``cpu_bf16``.
         cpu_bf16: bfloat16 autocast when training on the CPU (fast with AMX).
@@ -134,6 +149,10 @@ class TrainConfig:
     value_weight: float = 1.0
     ownership_weight: float = 1.5
     ownership_loss: str = "mse"
+    score_weight: float = 0.25
+    opponent_policy_weight: float = 0.15
+    short_term_value_weight: float = 0.5
+    short_term_horizon: float = 6.0
     # runtime
     device: str = "auto"
     amp: bool = True
@@ -189,6 +208,14 @@ class TrainConfig:
             _positive("grad_clip_norm", self.grad_clip_norm)
         _positive("value_weight", self.value_weight, allow_zero=True)
         _positive("ownership_weight", self.ownership_weight, allow_zero=True)
+        _positive("score_weight", self.score_weight, allow_zero=True)
+        _positive("opponent_policy_weight", self.opponent_policy_weight, allow_zero=True)
+        _positive("short_term_value_weight", self.short_term_value_weight, allow_zero=True)
+        _positive("short_term_horizon", self.short_term_horizon)
+        if self.short_term_horizon < 1.0:
+            raise ValueError(
+                f"short_term_horizon must be at least 1 ply, not {self.short_term_horizon}"
+            )
         if self.device != "auto" and not _is_device_name(self.device):
             raise ValueError(
                 f"device must be 'auto', 'cpu', 'cuda' or 'cuda:K', not {self.device!r}"
@@ -239,6 +266,17 @@ class TrainConfig:
         if new_positions < 0:
             raise ValueError(f"new_positions must not be negative, not {new_positions}")
         return math.ceil(new_positions * self.samples_per_position / self.batch_size)
+
+    def loss_weights(self) -> dict[str, Any]:
+        """Return the keyword arguments of ``trainer.loss.training_loss`` this config sets."""
+        return {
+            "value_weight": self.value_weight,
+            "ownership_weight": self.ownership_weight,
+            "ownership_loss": self.ownership_loss,
+            "score_weight": self.score_weight,
+            "opponent_policy_weight": self.opponent_policy_weight,
+            "short_term_value_weight": self.short_term_value_weight,
+        }
 
     def resolved_device(self) -> str:
         """Return the torch device name: ``device``, with "auto" resolved."""

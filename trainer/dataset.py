@@ -15,7 +15,19 @@ policy_mask         (B,) bool         the position has a policy target
 value               (B,) f32          z for the side to move: +1 it went on to win
 ownership           (B, N, N) f32     final owner, +1 the side to move's point
 ownership_mask      (B,) bool         the game has a final position (not resigned)
+score               (B,) f32          final score margin for the side to move, komi
+                                      included (0 where unknown)
+score_mask          (B,) bool         the game was scored (not resigned)
+opponent_policy     (B, N*N+1) f32    π of the next position: the opponent's reply
+opponent_policy_..  (B,) bool         (``_mask``) the next position has a π target
+short_term_value    (B,) f32          exponentially weighted average of this and the
+                                      next root values, horizon ``short_term_horizon``
+                                      plies (``trainer.replay.PositionRecords``)
+short_term_val..    (B,) bool         (``_mask``) every root value it needs is recorded
 ==================  ================  ===============================================
+
+The last six are the targets of KataGo's auxiliary heads (``nn.go_net``); batches built
+by hand may leave them None.
 
 Positions without a policy target (cheap searches of playout-cap randomisation) are
 sampled like the others, for the value and ownership heads, and their policy loss is
@@ -77,18 +89,23 @@ class Batch:
     value: torch.Tensor
     ownership: torch.Tensor
     ownership_mask: torch.Tensor
+    score: torch.Tensor | None = None
+    score_mask: torch.Tensor | None = None
+    opponent_policy: torch.Tensor | None = None
+    opponent_policy_mask: torch.Tensor | None = None
+    short_term_value: torch.Tensor | None = None
+    short_term_value_mask: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.planes.shape[0])
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
         """Return the batch with every tensor on ``device``."""
-        return Batch(
-            **{
-                f.name: getattr(self, f.name).to(device, non_blocking=non_blocking)
-                for f in fields(self)
-            }
-        )
+        moved: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            moved[f.name] = None if value is None else value.to(device, non_blocking=non_blocking)
+        return Batch(**moved)
 
 
 class PlaneCache:
@@ -171,9 +188,11 @@ class BatchSampler:
         augment: apply a random symmetry to each sample.
         policy_only: draw only positions with a policy target.
         cache_mb: memory for ``PlaneCache`` in MiB (0: rebuild planes every time).
+        short_term_horizon: plies of the short-term value target's average.
 
     Raises:
-        ValueError: for a batch size below 1 or a negative cache size.
+        ValueError: for a batch size below 1, a negative cache size or a horizon
+            below 1.
     """
 
     def __init__(
@@ -186,11 +205,15 @@ class BatchSampler:
         augment: bool = True,
         policy_only: bool = False,
         cache_mb: float = 1024.0,
+        short_term_horizon: float = 6.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         if cache_mb < 0:
             raise ValueError(f"cache_mb must not be negative, not {cache_mb}")
+        if not short_term_horizon >= 1.0:
+            raise ValueError(f"short_term_horizon must be at least 1, not {short_term_horizon}")
+        self.short_term_horizon = float(short_term_horizon)
         self.buffer = buffer
         self.feature_config = feature_config
         self.batch_size = int(batch_size)
@@ -214,6 +237,7 @@ class BatchSampler:
             seed=config.seed,
             policy_only=config.sample_positions == "policy_target",
             cache_mb=config.plane_cache_mb,
+            short_term_horizon=config.short_term_horizon,
         )
 
     @property
@@ -281,14 +305,18 @@ class BatchSampler:
             packed[i] = cache.get(self.buffer.game_serial(game), moves)[int(refs.move[i])]
         planes = np.unpackbits(packed, axis=-1, count=size * size)
         planes = planes.reshape(count, -1, size, size)
-        records = self.buffer.records(refs)
+        records = self.buffer.records(refs, self.short_term_horizon)
         side = np.where(records.black_to_move, 1, -1).astype(np.int8)
         value = records.result * side
         ownership = (records.ownership * side[:, None]).reshape(count, size, size)
+        score = records.score * side
+        scored = np.isfinite(score)
         policy = records.policy
+        opponent = records.next_policy
         if symmetries is not None and np.any(symmetries):
             planes = symmetry.apply_planes_each(planes, symmetries)
             policy = symmetry.apply_policy_each(policy, symmetries)
+            opponent = symmetry.apply_policy_each(opponent, symmetries)
             ownership = symmetry.apply_planes_each(ownership, symmetries)
         return Batch(
             planes=torch.from_numpy(planes).float(),
@@ -297,6 +325,12 @@ class BatchSampler:
             value=torch.from_numpy(value.astype(np.float32)),
             ownership=torch.from_numpy(ownership).float(),
             ownership_mask=torch.from_numpy(records.ownership_valid),
+            score=torch.from_numpy(np.where(scored, score, 0.0).astype(np.float32)),
+            score_mask=torch.from_numpy(scored),
+            opponent_policy=torch.from_numpy(np.ascontiguousarray(opponent)),
+            opponent_policy_mask=torch.from_numpy(records.has_next_policy),
+            short_term_value=torch.from_numpy(records.short_term_value),
+            short_term_value_mask=torch.from_numpy(records.has_short_term_value),
         )
 
     def fixed_batches(

@@ -7,10 +7,11 @@ picks up new shards with ``refresh`` without reading old ones again.
 
 What is kept per game is what the shards hold, minus what training does not use:
 moves (int16), the sparse search policy π (int16 actions, float32 probabilities,
-offsets), the policy-target flags, the result z from black's view, and the final
-ownership (int8 per point) with its validity flag.  Feature planes are *not* kept: the
-sampler rebuilds them from the moves (``trainer.dataset``).  A 9x9 game of 60 moves
-with ~20 policy entries per position takes about 8 KB.
+offsets), the policy-target flags, the root values (float32 per position), the result
+z and the score from black's view, and the final ownership (int8 per point) with its
+validity flag.  Feature planes are *not* kept: the sampler rebuilds them from the
+moves (``trainer.dataset``).  A 9x9 game of 60 moves with ~20 policy entries per
+position takes about 8 KB.
 
 Vocabulary used below:
 
@@ -134,7 +135,7 @@ class PositionRefs:
 
 @dataclass(frozen=True)
 class PositionRecords:
-    """What the games record about some positions, every value from black's view.
+    """What the games record about some positions, from black's view unless said otherwise.
 
     Attributes:
         policy: float32 (B, N*N+1) dense search policy π (zeros without a target).
@@ -143,6 +144,17 @@ class PositionRecords:
         black_to_move: bool (B,) black is to move in the position.
         ownership: int8 (B, N*N) final owner from black's view (+1, -1, 0).
         ownership_valid: bool (B,) the game has a final position (not resigned).
+        score: float32 (B,) final score, black minus white minus komi (NaN if the
+            game was resigned or the shard does not record it).
+        next_policy: float32 (B, N*N+1) the search policy of the next position, the
+            opponent's reply (zeros where there is none).
+        has_next_policy: bool (B,) the next position exists and has a policy target.
+        short_term_value: float32 (B,) KataGo's short-term value target, for the
+            side to move: ``sum_k (1 - λ) λ^k v_{t+k}`` over the root values ``v``
+            of this and the following positions (each for the side to move at
+            ``t``), ``λ = 1 - 1 / horizon``, the weight left at the game's end
+            going to its result z.
+        has_short_term_value: bool (B,) every root value it needed is recorded.
     """
 
     policy: np.ndarray
@@ -151,6 +163,11 @@ class PositionRecords:
     black_to_move: np.ndarray
     ownership: np.ndarray
     ownership_valid: np.ndarray
+    score: np.ndarray
+    next_policy: np.ndarray
+    has_next_policy: np.ndarray
+    short_term_value: np.ndarray
+    has_short_term_value: np.ndarray
 
 
 @dataclass
@@ -170,7 +187,9 @@ class _Shard:
     policy_actions: np.ndarray  # int16 (K,)
     policy_probs: np.ndarray  # float32 (K,)
     policy_target: np.ndarray  # bool (P,)
+    root_value: np.ndarray  # float32 (P,), NaN where the shard has none
     result: np.ndarray  # float32 (G,)
+    score: np.ndarray  # float32 (G,), NaN if resigned or not recorded
     ownership: np.ndarray  # int8 (G, N*N)
     ownership_valid: np.ndarray  # bool (G,)
     validation: np.ndarray  # bool (G,)
@@ -281,6 +300,10 @@ class ReplayBuffer:
         game_ids = arrays["game_ids"].astype(np.int64)
         count = len(game_ids)
         ownership = arrays["ownership"].astype(np.int8).reshape(count, size * size)
+        positions = len(arrays["moves"])
+        nan = np.float32(np.nan)
+        root_value = arrays.get("root_value", np.full(positions, nan, dtype=np.float32))
+        score = arrays.get("score", np.full(count, nan, dtype=np.float32))
         return _Shard(
             name=name,
             serial0=-1,
@@ -291,7 +314,9 @@ class ReplayBuffer:
             policy_actions=arrays["policy_actions"].astype(np.int16),
             policy_probs=arrays["policy_probs"].astype(np.float32),
             policy_target=arrays["policy_target"].astype(bool),
+            root_value=root_value.astype(np.float32),
             result=arrays["result"].astype(np.float32),
+            score=score.astype(np.float32),
             ownership=ownership,
             ownership_valid=arrays["ownership_valid"].astype(bool),
             validation=validation_mask(game_ids, self.validation_fraction),
@@ -404,14 +429,22 @@ class ReplayBuffer:
         shard, local = self._locate(game)
         return shard.moves[shard.game_offsets[local] : shard.game_offsets[local + 1]]
 
-    def records(self, refs: PositionRefs) -> PositionRecords:
+    def records(self, refs: PositionRefs, short_term_horizon: float = 6.0) -> PositionRecords:
         """Return what the games record about the positions ``refs``.
+
+        Args:
+            refs: positions of the window.
+            short_term_horizon: plies of the short-term value's exponential average,
+                ``1 / (1 - λ)`` (``PositionRecords``).
 
         Raises:
             IndexError: for a game or move index outside the window.
+            ValueError: for a horizon below 1.
         """
         if self.size is None:
             raise IndexError("the buffer holds no games")
+        if not short_term_horizon >= 1.0:
+            raise ValueError(f"short_term_horizon must be at least 1, not {short_term_horizon}")
         count = len(refs)
         points = self.size * self.size
         policy = np.zeros((count, points + 1), dtype=np.float32)
@@ -419,6 +452,12 @@ class ReplayBuffer:
         result = np.zeros(count, dtype=np.float32)
         ownership = np.zeros((count, points), dtype=np.int8)
         valid = np.zeros(count, dtype=bool)
+        score = np.zeros(count, dtype=np.float32)
+        next_policy = np.zeros((count, points + 1), dtype=np.float32)
+        has_next = np.zeros(count, dtype=bool)
+        short_term = np.zeros(count, dtype=np.float32)
+        has_short_term = np.zeros(count, dtype=bool)
+        weights = _short_term_weights(short_term_horizon)
         for i in range(count):
             shard, local = self._locate(int(refs.game[i]))
             move = int(refs.move[i])
@@ -432,8 +471,30 @@ class ReplayBuffer:
             result[i] = shard.result[local]
             ownership[i] = shard.ownership[local]
             valid[i] = shard.ownership_valid[local]
+            score[i] = shard.score[local]
+            if position + 1 < end and shard.policy_target[position + 1]:
+                lo, hi = shard.policy_offsets[position + 1], shard.policy_offsets[position + 2]
+                next_policy[i, shard.policy_actions[lo:hi]] = shard.policy_probs[lo:hi]
+                has_next[i] = True
+            side = 1.0 if move % 2 == 0 else -1.0
+            short_term[i] = _short_term_value(
+                shard.root_value[position:end], shard.result[local] * side, weights
+            )
+            has_short_term[i] = np.isfinite(short_term[i])
         black_to_move = np.asarray(refs.move) % 2 == 0
-        return PositionRecords(policy, has_policy, result, black_to_move, ownership, valid)
+        return PositionRecords(
+            policy,
+            has_policy,
+            result,
+            black_to_move,
+            ownership,
+            valid,
+            score,
+            next_policy,
+            has_next,
+            np.nan_to_num(short_term, nan=0.0),
+            has_short_term,
+        )
 
     def _locate(self, game: int) -> tuple[_Shard, int]:
         index = self._index
@@ -513,6 +574,39 @@ class _WindowIndex:
                 mask &= self.pos_policy
             self._candidates[key] = np.flatnonzero(mask)
         return self._candidates[key]
+
+
+def _short_term_weights(horizon: float, cutoff: float = 1e-4) -> np.ndarray:
+    """Return float64 (K,) ``(1 - λ) λ^k (-1)^k`` for k < K, ``λ = 1 - 1 / horizon``.
+
+    ``K`` is the first k with ``λ^k < cutoff`` (at least 1): later terms are dropped
+    and their weight goes to the K-th value.  The sign turns each position's root
+    value (for its side to move) into the first position's side to move's.
+    """
+    lam = 1.0 - 1.0 / horizon
+    terms = 1 if lam <= 0.0 else max(1, int(np.ceil(np.log(cutoff) / np.log(lam))))
+    k = np.arange(terms)
+    return (1.0 - lam) * lam**k * np.where(k % 2 == 0, 1.0, -1.0)
+
+
+def _short_term_value(values: np.ndarray, outcome: float, weights: np.ndarray) -> float:
+    """Return the short-term value of the first of ``values`` (NaN if one it uses is NaN).
+
+    Args:
+        values: float32 (M,) root values of a position and the rest of its game, each
+            for the side to move there.
+        outcome: the game's result for the side to move at the first position.
+        weights: ``_short_term_weights(horizon)``.
+    """
+    terms = min(len(values), len(weights))
+    head = float(np.dot(weights[:terms], values[:terms]))
+    lam = 1.0 - weights[0]
+    rest = lam**terms  # the weight of everything after the first ``terms`` values
+    if terms == len(values):
+        tail = outcome  # the game ended: the result stands for every later value
+    else:
+        tail = float(values[terms]) * (1.0 if terms % 2 == 0 else -1.0)
+    return head + rest * tail
 
 
 def _board_size(arrays: dict[str, np.ndarray]) -> int:

@@ -11,6 +11,9 @@ batches.
 
 The network is any ``torch.nn.Module`` whose ``forward(x: (B, C, N, N))`` returns
 ``(policy_logits (B, N*N+1), value (B,), ownership (B, N, N))`` (``nn.go_net.GoNet``).
+A network with auxiliary heads says so by a non-empty ``aux_heads`` attribute; the
+trainer then calls ``forward(x, heads=True)`` and trains those heads too
+(``trainer.loss``).
 
 Determinism: on the CPU two trainers built from equal models, configs and batches take
 identical steps; call ``seed_everything(config.seed)`` before building the model to
@@ -36,7 +39,7 @@ import itertools
 import os
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
@@ -46,7 +49,7 @@ from torch import nn
 
 from trainer.config import TrainConfig
 from trainer.dataset import Batch
-from trainer.loss import training_loss
+from trainer.loss import NetOutputs, training_loss
 from trainer.metrics import MetricsWriter, RunningMeans
 
 
@@ -90,6 +93,9 @@ class Trainer:
         config: training settings.
         log_dir: TensorBoard directory (None: no event files).
         progress: show a progress bar (tqdm) in ``train_steps``.
+        wrap: ``wrap(model)`` returns the module the training steps call, sharing the
+            model's parameters (``nn.parallel.data_parallel.wrap_ddp``); validation
+            and ``state_dict`` use the model itself.
 
     Raises:
         ValueError: if the config asks for a device torch does not have.
@@ -102,12 +108,16 @@ class Trainer:
         log_dir: str | os.PathLike[str] | None = None,
         *,
         progress: bool = False,
+        wrap: Callable[[nn.Module], nn.Module] | None = None,
     ) -> None:
         self.config = config
         self.device = torch.device(config.resolved_device())
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device {config.device!r} asked for, but CUDA is not available")
         self.model = model.to(self.device)
+        # what the training steps call: the model, or a wrapper sharing its parameters
+        # (DistributedDataParallel, ``trainer.distributed``)
+        self.train_model = self.model if wrap is None else wrap(self.model)
         self.optimizer = build_optimizer(self.model, config)
         self.amp_dtype = getattr(torch, config.amp_dtype)
         # CUDA: float16 or bfloat16 autocast; CPU: bfloat16 autocast when asked for
@@ -192,10 +202,8 @@ class Trainer:
             group["lr"] = lr
         batch = batch.to(self.device, non_blocking=True)
         with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp):
-            outputs = self.model(batch.planes)
-        losses = training_loss(
-            outputs, batch, config.value_weight, config.ownership_weight, config.ownership_loss
-        )
+            outputs = self._forward(batch.planes, self.train_model)
+        losses = training_loss(outputs, batch, **config.loss_weights())
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(losses["loss"]).backward()
         if config.grad_clip_norm is not None:
@@ -205,6 +213,13 @@ class Trainer:
         self.scaler.update()
         self.step += 1
         return {name: value.detach() for name, value in losses.items()}
+
+    def _forward(self, planes: torch.Tensor, model: nn.Module | None = None) -> NetOutputs:
+        """Run the network (or ``model``, its wrapper), with its auxiliary heads if any."""
+        model = self.model if model is None else model
+        if getattr(self.model, "aux_heads", ()):
+            return model(planes, heads=True)
+        return model(planes)
 
     def _account(self, losses: dict[str, torch.Tensor], samples: int, waited: float) -> None:
         """Add a step to the logging window; write the window every ``log_every`` steps."""
@@ -258,10 +273,8 @@ class Trainer:
         for batch in itertools.islice(batches, n):
             batch = batch.to(self.device, non_blocking=True)
             with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp):
-                outputs = self.model(batch.planes)
-            losses = training_loss(
-                outputs, batch, config.value_weight, config.ownership_weight, config.ownership_loss
-            )
+                outputs = self._forward(batch.planes)
+            losses = training_loss(outputs, batch, **config.loss_weights())
             means.add(losses, weight=len(batch))
         values = means.means()
         if values:

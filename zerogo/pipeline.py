@@ -4,10 +4,12 @@ AlphaGo Zero's loop on one machine, in phases that run one after the other (the
 2-core machine cannot overlap them usefully):
 
 1. **self-play**: the current best network plays ``games_per_generation`` new games
-   (``selfplay.process``, worker processes writing shards atomically);
+   (``selfplay.process``, worker processes writing shards atomically; Ray actors,
+   on this machine or a cluster, with ``ray`` set);
 2. **train**: the trainee network (one network trained continuously, with its
    optimiser state) takes ``TrainConfig.steps_for(new positions)`` steps on the
-   replay window and becomes the candidate;
+   replay window and becomes the candidate (on ``train_procs`` ranks with
+   DistributedDataParallel when above 1, ``trainer.distributed``);
 3. **gate**: the candidate plays the best network (``selfplay.arena``); it is promoted
    when it scores >= ``gate_threshold`` over ``gate.games`` games, or earlier when
    the SPRT accepts H1; an SPRT accepting H0 rejects it early.
@@ -43,6 +45,7 @@ Run directory::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -90,6 +93,11 @@ class PipelineConfig:
         gate_threshold: score the candidate needs against the best.
         sprt_elo0 / sprt_elo1 / sprt_alpha / sprt_beta: the early-stopping test.
         seed: seed of the initial network and of everything random.
+        train_procs: training processes; above 1, each generation trains with
+            DistributedDataParallel over that many ranks (``trainer.distributed``).
+        ray: "" (self-play in local processes), "local" (self-play workers as Ray
+            actors on a Ray instance started here) or a Ray cluster address ("auto",
+            "HOST:PORT"); the run directory must then be on storage all nodes share.
         selfplay / train / gate: the settings of each phase.
     """
 
@@ -110,6 +118,8 @@ class PipelineConfig:
     sprt_alpha: float = 0.05
     sprt_beta: float = 0.05
     seed: int = 0
+    train_procs: int = 1
+    ray: str = ""
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     gate: ArenaConfig = field(default_factory=ArenaConfig)
@@ -118,6 +128,8 @@ class PipelineConfig:
         object.__setattr__(self, "features", FeatureConfig(extra=self.features).extra)
         if self.games_per_generation < 1 or self.workers < 1 or self.threads < 1:
             raise ValueError("games_per_generation, workers and threads must be positive")
+        if self.train_procs < 1 or self.train.batch_size % self.train_procs:
+            raise ValueError("train_procs must be positive and divide the batch size")
         if not 0.5 <= self.gate_threshold <= 1.0:
             raise ValueError("gate_threshold must be in [0.5, 1]")
         if self.selfplay.size != self.size or self.gate.size != self.size:
@@ -361,7 +373,7 @@ class Pipeline:
         return None if dtype == "auto" else dtype
 
     def selfplay_phase(self, should_stop: Callable[[], bool]) -> None:
-        from selfplay.process import run_workers
+        from selfplay.process import run_workers, run_workers_ray
 
         state = self.state
         assert state is not None
@@ -380,7 +392,10 @@ class Pipeline:
             selfplay_config = cfg.selfplay
             if state.resign_threshold is not None and selfplay_config.resign_threshold > 0:
                 selfplay_config = replace(selfplay_config, resign_threshold=state.resign_threshold)
-            reports = run_workers(
+            play: Callable[..., list[Any]] = run_workers
+            if cfg.ray:  # the same workers as Ray actors, on this machine or a cluster
+                play = functools.partial(run_workers_ray, address=cfg.ray)
+            reports = play(
                 self.network_path(state.best),
                 selfplay_config,
                 self.shard_dir,
@@ -492,7 +507,10 @@ class Pipeline:
             if trainee_path.exists() and checkpoint.optimizer_state:
                 trainer.load_state_dict(checkpoint.optimizer_state)
             start = time.monotonic()
-            metrics = trainer.train_steps(sampler, steps)
+            if cfg.train_procs > 1:
+                metrics = self._train_distributed(trainer, source, steps)
+            else:
+                metrics = trainer.train_steps(sampler, steps)
             seconds = time.monotonic() - start
             validation = {}
             if cfg.train.validation_fraction > 0 and buffer.counts("validation").positions:
@@ -549,6 +567,27 @@ class Pipeline:
         self.save_state()
         state.phase = "gate"
         self.save_state()
+
+    def _train_distributed(self, trainer: Any, source: Path, steps: int) -> dict[str, float]:
+        """Take ``steps`` steps on ``train_procs`` ranks (DistributedDataParallel) from
+        ``source`` and load the result into ``trainer`` (weights, optimiser, step)."""
+        from trainer.distributed import TrainJob, train_distributed
+
+        cfg = self.config
+        total_threads = cfg.train_threads or max(cfg.threads * cfg.workers, 1)
+        job = TrainJob(
+            checkpoint=str(source),
+            shard_dir=str(self.shard_dir),
+            config=cfg.train,
+            steps=steps,
+            threads=max(total_threads // cfg.train_procs, 1),
+            log_dir=str(self.dir / "tb"),
+            resume=source == self.dir / "trainee.pt",
+        )
+        result = train_distributed(job, cfg.train_procs)
+        trainer.model.load_state_dict(result["model"])
+        trainer.load_state_dict(result["optimizer_state"])
+        return dict(result["metrics"])
 
     def gate_phase(self, should_stop: Callable[[], bool]) -> None:
         from nn.backends import load_evaluator

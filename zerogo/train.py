@@ -21,6 +21,8 @@ start; flags given on a later start override them.
   zerogo train --run-dir runs/tiny --size 5 --preset b2c16 --games-per-generation 64
   zerogo train --run-dir campaign/9x9/run --init zerogo/networks/b6c64-9x9.pt
   zerogo train --run-dir runs/kata --preset b6c64-pool3-score-opp-stv --features ladder
+  zerogo train --run-dir runs/9x9 --train-procs 2     # DistributedDataParallel training
+  zerogo train --run-dir /shared/runs/9x9 --ray auto  # self-play on a Ray cluster
   tensorboard --logdir runs/9x9/tb
 """
 
@@ -42,7 +44,10 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
         "network of a new run: b6c64 (default), b10c128, b20c256 or any bXcY, with KataGo's "
         "options as suffixes: -poolK (a global-pooling block every K blocks), -poolhead "
         "(global-pooling policy and value heads), -score (score head), -opp "
-        "(opponent-policy head), -stv (short-term value head); e.g. b6c64-pool3-score-opp-stv",
+        "(opponent-policy head), -stv (short-term value head); e.g. b6c64-pool3-score-opp-stv; "
+        "other trunks: mbXcY (MobileNet v2), dnXcY (DenseNet), tfXcY (Transformer), e.g. "
+        "mb12c64, dn8c64, tf7c64 (sized like b6c64); norms: -ln, -in, -gn (layer, instance, "
+        "group)",
     ),
     "features": (
         None,
@@ -66,6 +71,13 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
         "torch threads when training (0: workers*threads)",
     ),
     "device": (None, "device", str, "cpu or cuda (cpu)"),
+    "train_procs": (
+        None,
+        "train_procs",
+        int,
+        "training processes: above 1, DistributedDataParallel over that many ranks, each "
+        "with batch-size/N positions a step (1)",
+    ),
     "dtype": (
         None,
         "inference_dtype",
@@ -179,6 +191,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "random one; ignored when the run directory already has state",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="self-play workers as Ray actors: on a Ray instance started here (no ADDRESS), "
+        "or on the cluster at ADDRESS (auto or HOST:PORT; the run directory must be on "
+        "storage every node shares); --ray off goes back to local processes",
+    )
     for flag, (_, _, kind, help_text) in FLAGS.items():
         parser.add_argument(
             f"--{flag.replace('_', '-')}", dest=flag, type=kind, default=None, help=help_text
@@ -211,6 +233,8 @@ def build_config(args: argparse.Namespace) -> Any:
             selfplay, gumbel=GumbelConfig(simulations=args.gumbel) if args.gumbel > 0 else None
         )
     gate = dataclasses.replace(base.gate, size=size, komi=komi, **sections["gate"])
+    if args.ray is not None:
+        top["ray"] = "" if args.ray == "off" else args.ray
     if args.train_bf16 is not None:
         sections["train"]["cpu_bf16"] = args.train_bf16
     train = dataclasses.replace(base.train, **sections["train"])

@@ -127,7 +127,7 @@ def test_extra_planes_count_and_offsets() -> None:
     assert reordered.extra == ("ones", "ko")
     assert reordered.num_planes == 7
     assert reordered.offset("ones") == 5 and reordered.offset("ko") == 6
-    assert set(EXTRA_PLANES) == {"liberties", "ko", "legal", "ones"}
+    assert set(EXTRA_PLANES) == {"liberties", "ko", "legal", "ones", "ladder"}
     with pytest.raises(KeyError):
         reordered.offset("legal")
 

@@ -97,7 +97,7 @@ def test_instance_norm_has_affine_parameters() -> None:
     assert sum(p.numel() for p in norm.parameters()) == 8
 
 
-@pytest.mark.parametrize("name", ["group", "Batch", ""])
+@pytest.mark.parametrize("name", ["weight", "Batch", ""])
 def test_unknown_norm_raises(name: str) -> None:
     with pytest.raises(ValueError, match="unknown norm"):
         make_norm(name, 4)
@@ -123,7 +123,7 @@ def test_unknown_activation_raises() -> None:
 
 
 def test_registries_and_bias_rule() -> None:
-    assert set(NORMS) == {"batch", "layer", "instance", "none"}
+    assert set(NORMS) == {"batch", "layer", "instance", "group", "none"}
     assert set(ACTIVATIONS) == {"relu", "gelu", "silu", "none"}
     assert normalises("batch") and normalises("layer") and normalises("instance")
     assert not normalises("none")

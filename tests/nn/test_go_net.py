@@ -42,7 +42,7 @@ def planes(batch: int, size: int, channels: int = 17, seed: int = 0) -> torch.Te
         ({"value_hidden": 0}, "value_hidden"),
         ({"ownership_channels": 0}, "ownership_channels"),
         ({"ownership": "yes"}, "ownership"),
-        ({"norm": "group"}, "unknown norm"),
+        ({"norm": "weight"}, "unknown norm"),
         ({"act": "tanh"}, "unknown activation"),
     ],
 )

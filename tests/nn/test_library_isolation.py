@@ -1,8 +1,10 @@
-"""nn.compress is a library: it imports nothing of the Go engine or the applications.
+"""nn's generic packages are a library: they import nothing of the Go engine or the
+applications.
 
-Every module of ``nn/compress`` is scanned (``ast``, no module is executed), and so is
-every ``nn`` module it imports, transitively: none may import ``engine``,
-``selfplay``, ``trainer`` or ``zerogo``.
+Every module of ``nn/compress``, ``nn/parallel`` and ``nn/trunks`` (and the generic
+modules beside them) is scanned (``ast``, no module is executed), and so is every
+``nn`` module it imports, transitively: none may import ``engine``, ``selfplay``,
+``trainer``, ``zerogo`` or ``gui``.
 """
 
 from __future__ import annotations
@@ -10,8 +12,16 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-FORBIDDEN = ("engine", "selfplay", "trainer", "zerogo")
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = ("engine", "selfplay", "trainer", "zerogo", "gui")
+LIBRARY = {
+    "compress": "export.py",
+    "parallel": "param_server.py",
+    "trunks": "transformer.py",
+}
+GENERIC_MODULES = ("blocks.py", "norms.py", "flops.py", "atomic.py")
 
 
 def imported_modules(source: str, package: str) -> set[str]:
@@ -48,9 +58,23 @@ def package_of(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).parts[:-1])
 
 
-def test_compress_imports_nothing_of_the_engine_or_applications() -> None:
-    todo = sorted((ROOT / "nn" / "compress").glob("*.py"))
-    assert ROOT / "nn" / "compress" / "export.py" in todo
+@pytest.mark.parametrize("package", sorted(LIBRARY))
+def test_library_package_imports_nothing_of_the_engine_or_applications(package: str) -> None:
+    todo = sorted((ROOT / "nn" / package).glob("*.py"))
+    assert ROOT / "nn" / package / LIBRARY[package] in todo
+    offenders, seen = scan(todo)
+    assert not offenders, offenders
+    assert len(seen) > len(todo) or package == "parallel"  # the scan followed nn imports
+
+
+def test_generic_modules_beside_the_go_network_import_nothing_of_go() -> None:
+    offenders, _ = scan([ROOT / "nn" / name for name in GENERIC_MODULES])
+    assert not offenders, offenders
+
+
+def scan(start: list[Path]) -> tuple[list[str], set[Path]]:
+    """Follow the nn imports of ``start``; return the forbidden imports and the files seen."""
+    todo = list(start)
     seen: set[Path] = set()
     offenders = []
     while todo:
@@ -64,8 +88,7 @@ def test_compress_imports_nothing_of_the_engine_or_applications() -> None:
                 offenders.append(f"{path.relative_to(ROOT)} imports {module}")
             elif top == "nn" and (found := source_file(module)) is not None:
                 todo.append(found)
-    assert not offenders, offenders
-    assert ROOT / "nn" / "blocks.py" in seen  # the scan followed the nn imports
+    return offenders, seen
 
 
 def test_the_scan_sees_every_form_of_import() -> None:
