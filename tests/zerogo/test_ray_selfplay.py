@@ -88,10 +88,14 @@ def test_a_sigkilled_worker_is_replaced_and_loses_no_finished_game(
         pids.setdefault(worker, []).append(pid)
 
     def kill_once() -> None:
-        reported = finished_log.read_text().split() if finished_log.exists() else []
-        if not killed and reported:
+        # kill worker 0 once it has a finished game of its own in its journal (a game
+        # of worker 1 in the finished log would not test the recovery of worker 0's)
+        if killed:
+            return
+        own = [j for j in list_journals(out) if "-w00-" in j.name]
+        if any(read_journal(j) for j in own):
             os.kill(pids[0][-1], signal.SIGKILL)
-            killed.append(len(reported))
+            killed.append(1)
 
     reports = run_workers_ray(
         checkpoint, config, out, workers=2, games=12, seed=5, poll=kill_once,
