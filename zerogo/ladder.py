@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from zerogo.elo import ELO_SCALE
+from zerogo.pipeline import cpu_now
 
 LADDER_FILE = Path(__file__).parent / "ladder.json"
 PLAYOUTS = (10, 30, 100, 300, 1000, 3000, 10000)
@@ -189,12 +189,6 @@ class Placement:
                 "high": round(self.high, 1)}
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    self_usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime + self_usage.ru_utime + self_usage.ru_stime
-
-
 def place(
     player: str,
     command: str,
@@ -231,12 +225,12 @@ def place(
     names = sorted(ladder.elo, key=ladder.elo.get)  # type: ignore[arg-type]
     guess = ladder.elo[names[len(names) // 2]] if start is None else start
     results: dict[str, RungResult] = {}
-    cpu0, wall0 = _children_cpu(), time.monotonic()
+    cpu0, wall0 = cpu_now(), time.monotonic()
     elo, low, high = guess, -math.inf, math.inf
     rounds = 0
     while True:
         games = sum(r.games for r in results.values())
-        spent = _children_cpu() - cpu0
+        spent = cpu_now() - cpu0
         if results and (high - low) / 2 <= target:
             break
         if spent >= cpu_budget or games >= max_games:
@@ -253,7 +247,7 @@ def place(
         log(
             f"ladder: {player} {wins}-{played - wins - draws}-{draws} vs {rung}: "
             f"Elo {elo:.0f} [{low:.0f}, {high:.0f}] after {games + played} games, "
-            f"{_children_cpu() - cpu0:.0f} CPU-s"
+            f"{cpu_now() - cpu0:.0f} CPU-s"
         )
     return Placement(
         player=player,
@@ -262,7 +256,7 @@ def place(
         high=high,
         games=sum(r.games for r in results.values()),
         results=[asdict(r) for r in results.values()],
-        cpu_seconds=round(_children_cpu() - cpu0, 1),
+        cpu_seconds=round(cpu_now() - cpu0, 1),
         wall_seconds=round(time.monotonic() - wall0, 1),
         command=command,
     )
@@ -380,7 +374,7 @@ def _calibrate(args: Any, log: Callable[[str], None]) -> int:
     config = LeagueConfig(games=args.games, opening_moves=args.opening_moves,
                           max_gap=args.max_gap, anchor="random")
     league = League(entrants, config, out_dir=args.out_dir, sgf=True, log=log)
-    cpu0 = _children_cpu()
+    cpu0 = cpu_now()
     league.play(parallel=args.parallel)
     data = league.report()
     league.write(data)
@@ -393,7 +387,7 @@ def _calibrate(args: Any, log: Callable[[str], None]) -> int:
         "max_gap": args.max_gap,
         "pairs": len(league.pairs()),
         "games": data["games_total"],
-        "cpu_seconds_this_call": round(_children_cpu() - cpu0, 1),
+        "cpu_seconds_this_call": round(cpu_now() - cpu0, 1),
         "journal": str(Path(args.out_dir) / "pairs.jsonl"),
     }
     write_ladder(data, entrants, Path(args.ladder), info)

@@ -210,7 +210,8 @@ class Pipeline:
         config.train.write_to(self.dir)
         self.state_path = self.dir / "state.json"
         self.state = PipelineState.load(self.state_path) if self.state_path.exists() else None
-        self._cpu_mark = _cpu_now()
+        self._cpu_mark = cpu_now()
+        self._shard_games: dict[str, int] = {}  # games per shard file, counted once
         for sub in ("shards", "networks", "candidates", "gating"):
             (self.dir / sub).mkdir(exist_ok=True)
 
@@ -324,7 +325,7 @@ class Pipeline:
         phase) and write ``state.json`` atomically."""
         state = self.state
         assert state is not None
-        now = _cpu_now()
+        now = cpu_now()
         spent, self._cpu_mark = now - self._cpu_mark, now
         key = phase or state.phase
         state.cpu_seconds[key] = round(state.cpu_seconds.get(key, 0.0) + spent, 2)
@@ -337,7 +338,13 @@ class Pipeline:
         from selfplay.journal import journal_games
         from selfplay.shards import list_shards, read_shard
 
-        in_shards = sum(len(read_shard(p)["game_ids"]) for p in list_shards(self.shard_dir))
+        # shards never change once written: count each once (the progress poll calls this
+        # every second, and a full window holds hundreds of shards)
+        in_shards = 0
+        for path in list_shards(self.shard_dir):
+            if path.name not in self._shard_games:
+                self._shard_games[path.name] = len(read_shard(path)["game_ids"])
+            in_shards += self._shard_games[path.name]
         offset = self.state.games_offset if self.state is not None else 0
         return in_shards + journal_games(self.shard_dir) + offset
 
@@ -832,7 +839,7 @@ def _copy_atomic(source: Path, target: Path) -> None:
         raise
 
 
-def _cpu_now() -> float:
+def cpu_now() -> float:
     """User + sys seconds of this process and of its finished (waited-for) children."""
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
