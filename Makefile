@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first, pinned, so pip takes the local CPU build instead of a multi-GB CUDA one
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install torch==2.13.0
-	$(PY) -m pip install -e ".[dev,fast,dist]"
+	$(PY) -m pip install -e ".[dev,fast,dist,vision]"
 	touch $(STAMP)
 
 warm: setup

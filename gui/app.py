@@ -12,7 +12,12 @@ events with ``pygame.event.post`` and call ``step()`` or ``run(frames=...)``.
 Keys: click a point to play; P pass, U undo (your move and the engine's reply),
 N new game, S swap colours, Space stop the engine (it plays its best move so far),
 H policy heatmap, C candidate moves, O ownership, A analyse on your turn, G graph,
-E score estimate, W save SGF, L load SGF, ? keys, Ctrl+Q quit.
+E score estimate, V predicted PV, W save SGF, L load SGF, ? keys, Ctrl+Q quit.
+
+V (with a PV model, ``zerogo play --pv-model FILE``) draws the line a sequence model
+predicts from the position alone (numbered orange squares) beside the search's best
+line (numbered translucent stones, while the engine thinks or analyses), and lists
+both in the panel.  The prediction is computed on this thread once per position.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import pygame
 
+from engine import coords
 from engine.analysis import AnalysisSnapshot
 from engine.board import BLACK, WHITE, IllegalMoveError, color_name, opponent
 from engine.game import Game, Result
@@ -39,7 +45,7 @@ from gui.widgets import TextPrompt
 
 DEFAULT_WINDOW = (1010, 680)
 DEFAULT_SGF_DIR = Path.home() / "zerogo-games"
-OVERLAYS = ("policy", "moves", "territory", "analyse", "graph", "score")
+OVERLAYS = ("policy", "moves", "territory", "analyse", "graph", "score", "pv")
 KEYS = {
     pygame.K_p: "pass",
     pygame.K_u: "undo",
@@ -52,6 +58,7 @@ KEYS = {
     pygame.K_a: "analyse",
     pygame.K_g: "graph",
     pygame.K_e: "score",
+    pygame.K_v: "pv",
     pygame.K_w: "save",
     pygame.K_l: "load",
     pygame.K_SLASH: "help",
@@ -60,8 +67,11 @@ KEYS = {
 }
 HELP_TEXT = (
     "Click to play. P pass, U undo, N new, S swap, Space stop engine, H policy, C moves, "
-    "O territory, A analyse, G graph, E score, W save, L load, Ctrl+Q quit."
+    "O territory, A analyse, G graph, E score, V predicted PV, W save, L load, Ctrl+Q quit."
 )
+PVPredictor = Callable[[Game, int], list[int]]
+"""``predict(game, color) -> moves``: a PV model's line for ``color`` (flat actions)."""
+MAX_PV_TEXT = 8  # moves of each line listed in the panel
 COMMENT = re.compile(r"zerogo: ([BW]) (\d+(?:\.\d+)?)% \((\d+) visits\)")
 
 
@@ -82,6 +92,7 @@ class App:
         window: window size in pixels.
         theme: colours and sizes.
         interval: seconds between analysis snapshots of the engine.
+        pv_predictor: a PV model for the predicted-PV overlay (V), or None.
 
     Raises:
         GuiUnavailable: if pygame cannot open a window.
@@ -98,6 +109,7 @@ class App:
         window: tuple[int, int] = DEFAULT_WINDOW,
         theme: Theme = DEFAULT_THEME,
         interval: float = 0.1,
+        pv_predictor: PVPredictor | None = None,
     ) -> None:
         try:
             pygame.display.init()
@@ -132,6 +144,8 @@ class App:
         self._move_ticket: int | None = None
         self._ponder_ticket: int | None = None
         self._ponder_key: tuple[int, int, int] | None = None
+        self.pv_predictor = pv_predictor
+        self._predicted: tuple[tuple[int, int, int], list[int]] | None = None
         self._layout()
 
     # -- loop ---------------------------------------------------------------------
@@ -337,14 +351,21 @@ class App:
             if name == "analyse" and getattr(self.player, "analyze", None) is None:
                 self._say(f"The {getattr(self.player, 'name', '')} player cannot analyse.")
                 return
+            if name == "pv" and self.pv_predictor is None:
+                self._say("No PV model: start with zerogo play --pv-model FILE.")
+                return
             self.overlays.add(name)
             if name == "analyse":
                 self._ponder_key = None
         state = "on" if name in self.overlays else "off"
         hint = ""
-        if name in ("policy", "moves", "territory") and "analyse" not in self.overlays:
+        if name in ("policy", "moves", "territory", "pv") and "analyse" not in self.overlays:
             hint = " Shown while the engine thinks; A analyses your turns too."
-        self._say(f"{name.capitalize()} {state}.{hint if state == 'on' else ''}")
+        if name == "pv":
+            hint = " Squares: predicted by the model (no search); stones: searched." + (
+                "" if "analyse" in self.overlays else " A analyses your turns.")
+        label = "Predicted PV" if name == "pv" else name.capitalize()
+        self._say(f"{label} {state}.{hint if state == 'on' else ''}")
 
     def save(self, path: Path | None = None) -> Path | None:
         """Write the game as SGF (default: a timestamped file in ``sgf_dir``); return the path."""
@@ -527,7 +548,36 @@ class App:
             show_candidates="moves" in self.overlays and current,
             show_ownership="territory" in self.overlays and current,
             final=self.final,
+            searched_pv=self._searched_pv() if current else None,
+            predicted_pv=self._predicted_pv(),
         )
+
+    def _searched_pv(self) -> tuple[int, list[int]] | None:
+        """Return the current analysis's best line (most visits) while V is on."""
+        if "pv" not in self.overlays or self.snapshot is None:
+            return None
+        snapshot = self.snapshot.snapshot
+        if not snapshot.candidates:
+            return None
+        best = max(snapshot.candidates, key=lambda c: (c.visits, c.winrate))
+        return snapshot.to_move, list(best.pv or [best.action])
+
+    def _predicted_pv(self) -> tuple[int, list[int]] | None:
+        """Return the PV model's line for the side to move while V is on (cached per
+        position; a failing model turns the overlay off with a message)."""
+        game = self.game
+        if "pv" not in self.overlays or self.pv_predictor is None or game.is_over:
+            return None
+        key = (len(game.moves), game.board.hash, game.to_move)
+        if self._predicted is None or self._predicted[0] != key:
+            try:
+                moves = self.pv_predictor(game, game.to_move)
+            except Exception as exc:  # a model for another size, or a broken one
+                self.overlays.discard("pv")
+                self._say(f"No predicted PV: {exc}")
+                return None
+            self._predicted = (key, moves)
+        return game.to_move, self._predicted[1]
 
     def _hover(self) -> tuple[int, int] | None:
         game = self.game
@@ -596,6 +646,20 @@ class App:
         return text
 
     def _estimate(self) -> list[str]:
+        """Return the panel's lines about the position: the two PVs while V is on
+        (first: the panel shows three lines), then the score."""
+        lines: list[str] = []
+        if "pv" in self.overlays and self.final is None:
+            size = self.game.size
+            current = self.snapshot is not None and self.snapshot.ply == len(self.game.moves)
+            for label, line in (("Predicted PV (model)", self._predicted_pv()),
+                                ("Searched PV", self._searched_pv() if current else None)):
+                if line is not None:
+                    text = " ".join(coords.to_gtp(a, size) for a in line[1][:MAX_PV_TEXT])
+                    lines.append(f"{label}: {text or '-'}")
+        return lines + self._score_lines()
+
+    def _score_lines(self) -> list[str]:
         game = self.game
         if self.final is not None and game.result is not None:
             final = self.final

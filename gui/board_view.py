@@ -25,6 +25,7 @@ from gui.theme import DEFAULT_THEME, Color, TextCache, Theme
 
 LETTERS = "ABCDEFGHJKLMNOPQRST"
 MAX_CANDIDATES = 10
+MAX_VARIATION = 10  # moves drawn of a searched or predicted line
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ class Scene:
         show_candidates: draw the top moves of ``snapshot`` with win rate and visits.
         show_ownership: shade points by the ownership of ``snapshot``.
         final: the scored end of the game: dead stones crossed, territory marked.
+        searched_pv: ``(color, moves)`` of the search's best line, drawn as numbered
+            translucent stones (``color`` plays move 1), or None.
+        predicted_pv: ``(color, moves)`` of a PV model's predicted line (no search),
+            drawn as numbered squares in the corner of each point, or None.
     """
 
     stones: np.ndarray
@@ -107,6 +112,8 @@ class Scene:
     show_candidates: bool = False
     show_ownership: bool = False
     final: FinalPosition | None = None
+    searched_pv: tuple[int, list[int]] | None = None
+    predicted_pv: tuple[int, list[int]] | None = None
 
     @property
     def size(self) -> int:
@@ -167,6 +174,8 @@ class BoardView:
             surface.blit(overlay, (geometry.left, geometry.top))
             if scene.show_candidates:
                 self._draw_candidate_text(surface, geometry, scene, snapshot)
+        if scene.final is None and (scene.searched_pv or scene.predicted_pv):
+            self._draw_variations(surface, geometry, scene, sprites)
         if scene.hover is not None:
             action, color = scene.hover
             ghost = self._ghost(sprites, color)
@@ -307,6 +316,35 @@ class BoardView:
             visits = self.text.render(_short_count(candidate.visits), size - 2, ink)
             surface.blit(rate, rate.get_rect(midbottom=(x, y + 1)))
             surface.blit(visits, visits.get_rect(midtop=(x, y + 1)))
+
+    def _draw_variations(
+        self, surface: pygame.Surface, geometry: BoardGeometry, scene: Scene, sprites: _Sprites
+    ) -> None:
+        """Draw the searched line as numbered ghost stones and the predicted line as
+        numbered squares in the lower right of each point, so both show at once."""
+        size = max(9, round(geometry.cell * 0.36))
+        if scene.searched_pv is not None:
+            color, moves = scene.searched_pv
+            for number, action, mover in _line_points(scene, color, moves):
+                ghost = self._ghost(sprites, mover, self.theme.variation_alpha)
+                x, y = geometry.center(action)
+                surface.blit(ghost, ghost.get_rect(center=(x, y)))
+                ink = (245, 245, 240) if mover == BLACK else (20, 20, 22)
+                label = self.text.render(str(number), size, ink, bold=True)
+                surface.blit(label, label.get_rect(center=(x, y)))
+        if scene.predicted_pv is not None:
+            color, moves = scene.predicted_pv
+            half = max(5, round(geometry.cell * 0.2))
+            small = max(8, round(geometry.cell * 0.28))
+            for number, action, mover in _line_points(scene, color, moves):
+                x, y = geometry.center(action)
+                box = pygame.Rect(0, 0, 2 * half, 2 * half)
+                box.center = (x + round(geometry.cell * 0.24), y + round(geometry.cell * 0.24))
+                pygame.draw.rect(surface, self.theme.predicted, box, border_radius=2)
+                edge = (20, 20, 22) if mover == BLACK else (245, 245, 240)
+                pygame.draw.rect(surface, edge, box, 2, border_radius=2)
+                label = self.text.render(str(number), small, (20, 20, 22), bold=True)
+                surface.blit(label, label.get_rect(center=box.center))
 
     def _draw_final(
         self, surface: pygame.Surface, geometry: BoardGeometry, scene: Scene, final: FinalPosition
@@ -493,6 +531,24 @@ def _sprite(rgb: np.ndarray, alpha: np.ndarray, radius: int) -> pygame.Surface:
     rgba[..., :3] = np.clip(colour, 0, 255).astype(np.uint8)
     rgba[..., 3] = np.clip(weight / _SUPER**2, 0, 255).astype(np.uint8)
     return pygame.image.frombuffer(rgba.tobytes(), (side, side), "RGBA").copy()
+
+
+def _line_points(scene: Scene, color: int, moves: list[int],
+                 limit: int = MAX_VARIATION) -> list[tuple[int, int, int]]:
+    """Return (move number, point, colour) of the first ``limit`` moves of a line that
+    land on an empty point not yet drawn (passes, repeats and points with a stone now
+    are skipped; colours alternate from ``color``)."""
+    n = scene.size
+    stones = scene.stones.reshape(-1)
+    seen: set[int] = set()
+    out = []
+    mover = color
+    for number, action in enumerate(moves[:limit], start=1):
+        if 0 <= action < n * n and action not in seen and stones[action] == EMPTY:
+            seen.add(action)
+            out.append((number, action, mover))
+        mover = WHITE if mover == BLACK else BLACK
+    return out
 
 
 def _mix(low: Color, high: Color, t: float) -> Color:

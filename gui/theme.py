@@ -34,10 +34,12 @@ class Theme:
         graph_black / graph_white: the win-rate graph's areas.
         graph_line: the win-rate graph's curve.
         dead_mark: cross on dead stones at the end of a game.
+        predicted: squares of a PV model's predicted line (no search).
         message: the status line.
         panel_width: width of the side panel in pixels.
         hover_alpha: opacity (0..255) of the hover stone.
         dead_alpha: opacity (0..255) of dead stones at the end of a game.
+        variation_alpha: opacity (0..255) of the searched line's stones.
     """
 
     wood: Color = (220, 179, 98)
@@ -59,10 +61,12 @@ class Theme:
     graph_white: Color = (222, 222, 218)
     graph_line: Color = (64, 200, 240)
     dead_mark: Color = (214, 48, 40)
+    predicted: Color = (255, 150, 40)
     message: Color = (250, 210, 120)
     panel_width: int = 330
     hover_alpha: int = 110
     dead_alpha: int = 165
+    variation_alpha: int = 150
 
 
 DEFAULT_THEME = Theme()

@@ -14,6 +14,9 @@ Where to start reading:
   ``load_evaluator``, the one factory that picks a backend;
 * ``nn.compress``: compression and export of any torch module (ONNX export), with
   nothing of Go in it;
+* ``nn.sequence``: sequence decoders (GRU with attention, WaveNet, Transformer decoder),
+  teacher forcing and scheduled sampling, with nothing of Go in it (the Go model that
+  predicts a search's principal variation is ``zerogo.pv_model``);
 * ``nn.bench``: evaluations-per-second benchmark, backends side by side.
 
 This package knows nothing of GTP, GUIs or self-play; the search (``engine``) never

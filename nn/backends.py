@@ -29,12 +29,27 @@ and weights: a retrained checkpoint under the same name gets a new file, and a s
 one is never used.  Nothing is ever downloaded.  The checkpoint itself is read with
 ``nn.checkpoint.read_checkpoint`` (``torch.load(..., weights_only=True)``).
 
+A network also travels as an ONNX file of its own (``.onnx``): ``export_network_file``
+writes the float32 graph, ``quantize_network`` an int8 one (the trunk's convolutions
+quantized by ``nn.compress.quantize``, calibrated on positions the caller gives;
+``zerogo compress quantize|export`` are the commands).  The file's ONNX metadata
+holds the ``NetConfig``, the ``FeatureConfig``, the checkpoint's metadata and how it
+was made (``network_metadata``), so ``load_evaluator(path)`` builds its evaluator
+from the file alone, on openvino or onnx (for such a file "auto" and "torch" mean
+openvino where installed, else onnxruntime).  Reading it parses the protobuf and
+runs nothing; ``read_onnx_network`` refuses, with a one-line ``CheckpointError``, a
+truncated or corrupt file, one without zerogo metadata, a graph that does not fit
+its config, non-standard operators and tensors stored outside the file.
+
 Agreement with ``TorchEvaluator`` in float32 on self-play positions of the shipped
 network (``tests/nn/test_backends.py``): policy logits within 1e-3, value and
 ownership within 1e-4 (measured: within 3e-6).  In bfloat16: logits within 0.25,
 policy probabilities within 0.03, value within 0.05, ownership within 0.1, the same
 top move on at least 90% of positions (torch's own bfloat16 autocast: logits within
-0.05, probabilities within 0.003).
+0.05, probabilities within 0.003).  The int8 file (``tests/zerogo/test_compress_quantize.py``,
+the 1,259 positions of the fixed dataset's test split): the same top move on at least
+97% of positions, value MSE under 2e-4 (measured: 0.979-0.984, 4e-5 to 5e-5, on both
+runtimes).
 
 Threads: each ONNX evaluator has its own thread count (``threads``, default 1),
 unlike torch's process-wide pool.  Thread spinning and CPU pinning are off: on the
@@ -53,6 +68,14 @@ openvino (asked bfloat16; float32 here)   1,000  1,160  1,180  1,240  1,260
 onnxruntime float32                         960    990  1,010  1,000    980
 ========================================  =====  =====  =====  =====  =====
 
+The int8 form (``zerogo compress quantize``), measured later in one run beside the
+float32 forms (1 thread, best of 3 interleaved rounds, evaluations per CPU-second as
+the machine was busy; batch 1 / 16 / 32): torch float32 460 / 1,120 / 1,190,
+openvino float32 1,060 / 1,360 / 1,400, openvino int8 1,150 / 1,470 / 1,490 (1.06-1.09x
+its float32), onnxruntime float32 1,020 / 1,130 / 1,140, onnxruntime int8 830 / 940 /
+950 (0.8x): on this CPU without VNNI the int8 kernels gain little
+(``nn.compress.quantize``).
+
 openvino gains 2.4x at batch 1 (torch's per-call overhead) but only 1.1-1.2x from
 batch 8 on: b6c64 costs about 73 MFLOP per evaluation, so 1,200/s is about 90% of
 one AVX2 core's float32 peak.  The 3-4x needs bf16 hardware: on a CPU with AMX,
@@ -70,6 +93,8 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -79,8 +104,22 @@ from torch import nn as tnn
 
 from engine.evaluator import Evaluator
 from engine.features import FeatureConfig
-from nn.checkpoint import read_checkpoint
-from nn.compress.export import DEFAULT_OPSET, export_onnx
+from nn.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    feature_config_from_dict,
+    feature_config_to_dict,
+    read_checkpoint,
+)
+from nn.compress.export import (
+    DEFAULT_OPSET,
+    export_onnx,
+    parse_model,
+    read_metadata,
+    set_metadata,
+    write_atomic,
+)
+from nn.compress.quantize import TOOLCHAINS, QuantizeConfig, quantize_onnx, quantized_nodes
 from nn.evaluator import TorchEvaluator, checked_batch, default_dtype, empty_outputs
 from nn.go_net import NetConfig
 
@@ -95,6 +134,29 @@ OUTPUT_NAMES = ("policy", "value", "ownership")
 
 EXPORT_VERSION = 1
 """Version of the export recipe; part of every cache file's name (bump on a change)."""
+
+ONNX_FORMAT = "zerogo-onnx-network"
+ONNX_FORMAT_VERSION = 1
+ONNX_PRECISIONS = ("float32", "int8")
+"""A network file in ONNX form: ``metadata_props`` entries ``zerogo.format`` = this,
+``zerogo.version``, ``zerogo.net_config``, ``zerogo.feature_config`` (JSON),
+``zerogo.precision``, ``zerogo.metadata`` and ``zerogo.quantization`` (JSON)."""
+
+FLOAT_NODES = (r"/stem/.*", r"/tower/[^/]+/Add", r"/(?!tower/|stem/).*")
+"""Nodes of ``export_network``'s graph that ``quantize_network`` keeps in float: the
+first convolution (binary input planes), the residual additions (the stream every
+later block reads) and everything outside the trunk (the heads).  Measured on the
+shipped b6c64 (``nn.compress.quantize``): policy top-1 agreement with float32 0.98;
+0.97 with the additions quantized too, 0.965 with the stem too, 0.91 with the heads
+too.  The layers kept in float are about 2.5% of the network's arithmetic, and
+quantizing them gained no measurable speed."""
+
+_KEY_FORMAT, _KEY_VERSION = "zerogo.format", "zerogo.version"
+_KEY_NET_CONFIG, _KEY_FEATURES = "zerogo.net_config", "zerogo.feature_config"
+_KEY_PRECISION, _KEY_METADATA = "zerogo.precision", "zerogo.metadata"
+_KEY_QUANTIZATION = "zerogo.quantization"
+_STANDARD_DOMAINS = {"", "ai.onnx"}
+_ONNX_MAX_BYTES = 2**31  # protobuf's limit of one message
 
 _MODULES = {"onnx": "onnxruntime", "openvino": "openvino"}
 _PACKAGE_HINT = "install the fast extra: pip install -e '.[fast]'"
@@ -237,21 +299,26 @@ class _OnnxEvaluator:
         threads: threads of this evaluator's runtime (at least 1).
         onnx_file: an ONNX export of this very model (``export_network``) to load
             instead of exporting it again.
+        network: instead of ``model`` (then None): a network file read by
+            ``read_onnx_network`` (float32 or int8), whose graph is run as it is;
+            ``feature_config`` defaults to the file's.
 
     Attributes:
         size: board size N.
         feature_config: the input planes.
         name: the network's identifier.
         backend: "onnx" or "openvino".
-        dtype: the dtype asked for.
-        precision: the dtype the runtime computes in ("float32" or "bfloat16").
+        dtype: the dtype asked for (of the parts not quantized, for an int8 graph).
+        precision: what the runtime computes in: "float32" or "bfloat16", or "int8"
+            for a quantized graph (its float parts in ``dtype`` where supported).
         threads: the runtime's threads.
         onnx_file: the graph's file, or None if it was exported in memory.
         device: "cpu".
 
     Raises:
-        ValueError: for a model without a ``NetConfig``, a plane-count mismatch, a
-            device other than the CPU, an unsupported dtype or threads below 1.
+        ValueError: for a model without a ``NetConfig``, neither a model nor a
+            network, a plane-count mismatch, a device other than the CPU, an
+            unsupported dtype or threads below 1.
     """
 
     backend: ClassVar[str] = ""
@@ -260,7 +327,7 @@ class _OnnxEvaluator:
 
     def __init__(
         self,
-        model: tnn.Module,
+        model: tnn.Module | None,
         feature_config: FeatureConfig | None = None,
         device: str | torch.device = "cpu",
         dtype: str | None = None,
@@ -268,8 +335,16 @@ class _OnnxEvaluator:
         threads: int = 1,
         *,
         onnx_file: str | os.PathLike[str] | None = None,
+        network: OnnxNetwork | None = None,
     ) -> None:
-        config = _net_config(model)
+        if model is not None:
+            config = _net_config(model)
+        elif network is not None:
+            config = network.net_config
+            feature_config = feature_config or network.feature_config
+            onnx_file = network.path
+        else:
+            raise ValueError("give a model or an ONNX network file")
         self.feature_config = feature_config or FeatureConfig()
         if self.feature_config.num_planes != config.in_planes:
             raise ValueError(
@@ -292,8 +367,16 @@ class _OnnxEvaluator:
         self.device = "cpu"
         self.onnx_file = Path(onnx_file) if onnx_file is not None else None
         self._planes = config.in_planes
-        graph: bytes | str = str(self.onnx_file) if self.onnx_file else export_network(model)
+        graph: bytes | str
+        if network is not None:
+            graph = network.graph  # the bytes that were checked, not the file again
+        elif self.onnx_file is not None:
+            graph = str(self.onnx_file)
+        else:
+            graph = export_network(model)  # type: ignore[arg-type]
         self.precision = self._compile(graph)
+        if network is not None and network.precision == "int8":
+            self.precision = "int8" if self.precision == "float32" else f"int8+{self.precision}"
 
     @classmethod
     def from_checkpoint(
@@ -332,6 +415,40 @@ class _OnnxEvaluator:
         # an unreadable cache file (damaged, or from an incompatible exporter): replace it
         export_network(model, onnx_file)
         return cls(model, features, device, name=str(name), onnx_file=onnx_file, **kwargs)
+
+    @classmethod
+    def from_onnx(
+        cls: type[_E],
+        path: str | os.PathLike[str],
+        device: str | torch.device = "cpu",
+        **kwargs: Any,
+    ) -> _E:
+        """Build an evaluator of a network file in ONNX form (float32 or int8).
+
+        Args:
+            path: the file (``export_network_file``, ``quantize_network``).
+            device: "cpu".
+            **kwargs: other constructor arguments (dtype, threads, name); the name
+                defaults to the file's metadata name.
+
+        Raises:
+            FileNotFoundError: if there is no such file.
+            CheckpointError: (a ``ValueError``) if it is not a zerogo ONNX network
+                (``read_onnx_network``) or the runtime refuses its graph.
+            ValueError: for an invalid argument.
+        """
+        network = read_onnx_network(path)
+        name = kwargs.pop("name", None) or network.metadata.get("name") or Path(path).stem
+        try:
+            return cls(None, None, device, name=str(name), network=network, **kwargs)
+        except ValueError:
+            raise
+        except Exception as exc:  # the runtimes raise their own kinds for a bad graph
+            reason = " ".join(str(exc).split())[:200]
+            raise CheckpointError(
+                f"{path}: the {cls.backend} runtime cannot load this ONNX network "
+                f"({type(exc).__name__}: {reason})"
+            ) from None
 
     def evaluate(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Evaluate a batch of positions.
@@ -513,9 +630,13 @@ def load_evaluator(
     """Return an evaluator of a checkpoint file on the named backend: the one factory.
 
     Args:
-        path: the checkpoint (``nn.checkpoint``, read with ``weights_only=True``).
+        path: the checkpoint (``nn.checkpoint``, read with ``weights_only=True``), or
+            a network in ONNX form (a ``.onnx`` file of ``export_network_file`` or
+            ``quantize_network``: float32 or int8, read with ``read_onnx_network``).
         backend: "auto" (openvino on the CPU where installed, else torch), "torch",
-            "onnx" or "openvino".
+            "onnx" or "openvino".  An ONNX file runs on openvino or onnx only:
+            there "auto" and "torch" (the players' default) mean openvino where
+            installed, else onnxruntime.
         device: "cpu" or a CUDA device (torch only).
         dtype: compute dtype; None: the backend's fastest safe one (see
             ``evaluator_from_model``).
@@ -532,9 +653,15 @@ def load_evaluator(
 
     Raises:
         FileNotFoundError: if there is no such file.
-        ValueError: if it is not a valid checkpoint, the backend is unknown, not
-            installed or not for ``device``, or an argument is invalid.
+        CheckpointError: (a ``ValueError``) if it is not a valid checkpoint or ONNX
+            network file.
+        ValueError: if the backend is unknown, not installed or not for ``device``,
+            or an argument is invalid.
     """
+    if is_onnx_file(path):
+        chosen = onnx_file_backend(backend, device)
+        onnx_cls = OpenVinoEvaluator if chosen == "openvino" else OnnxRuntimeEvaluator
+        return onnx_cls.from_onnx(path, device, dtype=dtype, threads=threads or 1, name=name)
     chosen = resolve_backend(backend, device)
     if chosen == "torch":
         return TorchEvaluator.from_checkpoint(
@@ -545,6 +672,336 @@ def load_evaluator(
         path, device, cache_dir=cache_dir, dtype=dtype, threads=threads or 1, name=name
     )
     return evaluator
+
+
+# --- networks as ONNX files ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnnxNetwork:
+    """A network file in ONNX form, read and checked (``read_onnx_network``).
+
+    Attributes:
+        path: the file.
+        net_config: the network's shape (the ``NetConfig`` of its checkpoint).
+        feature_config: the input planes it was trained on.
+        metadata: the checkpoint's metadata (name, parent, ...) and what made the
+            file (``source``, ``source_sha256``).
+        precision: "float32", or "int8" for a quantized graph.
+        quantization: how an int8 graph was made (toolchain, calibration); empty
+            for float32.
+        graph: the serialised ONNX model.
+    """
+
+    path: Path
+    net_config: NetConfig
+    feature_config: FeatureConfig
+    metadata: dict[str, Any]
+    precision: str
+    quantization: dict[str, Any] = field(default_factory=dict)
+    graph: bytes = field(default=b"", repr=False)
+
+
+def is_onnx_file(path: str | os.PathLike[str]) -> bool:
+    """Return whether ``path`` names a network in ONNX form (its suffix is ``.onnx``)."""
+    return Path(path).suffix.lower() == ".onnx"
+
+
+def onnx_file_backend(backend: str = "auto", device: str | torch.device = "cpu") -> str:
+    """Return the runtime that runs an ONNX network file for ``backend`` on ``device``.
+
+    "auto" and "torch" (which cannot run ONNX) mean "openvino" where it is
+    installed, else "onnx"; "onnx" and "openvino" mean themselves.
+
+    Raises:
+        ValueError: for an unknown backend, a device other than the CPU, or no ONNX
+            runtime installed.
+    """
+    if backend not in BACKEND_CHOICES:
+        raise ValueError(f"unknown backend {backend!r} (known: {', '.join(BACKEND_CHOICES)})")
+    if torch.device(device).type != "cpu":
+        raise ValueError(f"a network in ONNX form runs on the CPU only, not on {device}")
+    if backend in ("auto", "torch"):
+        for candidate in ("openvino", "onnx"):
+            if backend_available(candidate):
+                return candidate
+        raise ValueError(f"a network in ONNX form needs openvino or onnxruntime: {_PACKAGE_HINT}")
+    return resolve_backend(backend, device)
+
+
+def read_onnx_network(path: str | os.PathLike[str]) -> OnnxNetwork:
+    """Read and check a network file in ONNX form.
+
+    Only the protobuf is parsed (nothing in the file is run); it must be a complete
+    ONNX model with zerogo's metadata (``network_metadata``), the input and outputs
+    of ``export_network``'s graph for that config, standard operators only, and all
+    its tensors inside the file (no external data: a path in a model file could
+    name any file of the machine).
+
+    Raises:
+        FileNotFoundError: if there is no such file.
+        CheckpointError: (a ``ValueError``) naming the problem in one line: a
+            directory, device or pipe, an empty, truncated or corrupt file, one
+            without zerogo metadata or with invalid configs, or a graph that does not
+            fit its config.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a directory, not a network file")
+    if not path.is_file():
+        if path.exists():  # a pipe or a device: reading it might never end
+            raise CheckpointError(f"{path} is not a regular file, not a network file")
+        raise FileNotFoundError(f"no network file {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(f"{path} is empty, not an ONNX network")
+    if size > _ONNX_MAX_BYTES:
+        raise CheckpointError(f"{path} is larger than an ONNX model can be ({size} bytes)")
+    data = path.read_bytes()
+    try:
+        model = parse_model(data)
+    except ValueError as exc:
+        raise CheckpointError(f"{path} is {exc}") from None
+    entries = read_metadata(model)
+    if entries.get(_KEY_FORMAT) != ONNX_FORMAT:
+        raise CheckpointError(f"{path} is an ONNX model but not a zerogo network (no metadata)")
+    if entries.get(_KEY_VERSION) != str(ONNX_FORMAT_VERSION):
+        raise CheckpointError(
+            f"{path} has zerogo ONNX format version {entries.get(_KEY_VERSION)!r}; "
+            f"this code reads version {ONNX_FORMAT_VERSION}"
+        )
+    try:
+        net_config = NetConfig.from_dict(json.loads(entries[_KEY_NET_CONFIG]))
+        feature_config = feature_config_from_dict(json.loads(entries[_KEY_FEATURES]))
+        metadata = json.loads(entries.get(_KEY_METADATA, "{}"))
+        quantization = json.loads(entries.get(_KEY_QUANTIZATION, "{}"))
+    except (KeyError, TypeError, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise CheckpointError(f"{path} has invalid zerogo metadata: {reason}") from None
+    if not isinstance(metadata, dict) or not isinstance(quantization, dict):
+        raise CheckpointError(f"{path}: its metadata is not a JSON object")
+    precision = entries.get(_KEY_PRECISION)
+    if precision not in ONNX_PRECISIONS:
+        raise CheckpointError(f"{path} has an unknown precision {precision!r}")
+    if feature_config.num_planes != net_config.in_planes:
+        raise CheckpointError(
+            f"{path}: feature config gives {feature_config.num_planes} planes, "
+            f"network expects {net_config.in_planes}"
+        )
+    problem = _graph_problem(model, net_config)
+    if problem:
+        raise CheckpointError(f"{path}: {problem}")
+    return OnnxNetwork(path, net_config, feature_config, metadata, precision, quantization, data)
+
+
+def read_network(path: str | os.PathLike[str]) -> Checkpoint | OnnxNetwork:
+    """Read a network file of either form: a checkpoint or an ONNX network.
+
+    Both results have ``net_config``, ``feature_config`` and ``metadata``.
+
+    Raises:
+        FileNotFoundError: if there is no such file.
+        CheckpointError: if it is not a valid checkpoint or ONNX network file.
+    """
+    return read_onnx_network(path) if is_onnx_file(path) else read_checkpoint(path)
+
+
+def network_metadata(
+    net_config: NetConfig,
+    feature_config: FeatureConfig,
+    metadata: dict[str, Any],
+    precision: str = "float32",
+    quantization: dict[str, Any] | None = None,
+) -> dict[str, str]:
+    """Return the ``metadata_props`` entries that make an ONNX graph a zerogo network.
+
+    Raises:
+        ValueError: for an unknown precision or metadata that is not JSON-able.
+    """
+    if precision not in ONNX_PRECISIONS:
+        raise ValueError(f"precision must be one of {ONNX_PRECISIONS}, not {precision!r}")
+    try:
+        return {
+            _KEY_FORMAT: ONNX_FORMAT,
+            _KEY_VERSION: str(ONNX_FORMAT_VERSION),
+            _KEY_NET_CONFIG: json.dumps(net_config.to_dict(), sort_keys=True),
+            _KEY_FEATURES: json.dumps(feature_config_to_dict(feature_config)),
+            _KEY_PRECISION: precision,
+            _KEY_METADATA: json.dumps(metadata, allow_nan=False, sort_keys=True),
+            _KEY_QUANTIZATION: json.dumps(quantization or {}, allow_nan=False, sort_keys=True),
+        }
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"network metadata is not JSON-able: {exc}") from None
+
+
+def export_network_file(
+    checkpoint: str | os.PathLike[str] | Checkpoint,
+    path: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+) -> Path:
+    """Write a checkpoint's network as a float32 ONNX network file (atomically).
+
+    The graph is ``export_network``'s (batch norms folded, dynamic batch); the
+    metadata holds the configs and the checkpoint's metadata, so the file alone
+    builds an evaluator (``load_evaluator``).
+
+    Args:
+        checkpoint: a checkpoint file or one read already.
+        path: the file to write (``.onnx``).
+        name: the network's name; default the checkpoint's.
+
+    Returns:
+        The path written.
+
+    Raises:
+        FileNotFoundError: if the checkpoint file does not exist.
+        CheckpointError: if it is not a valid checkpoint.
+    """
+    source = _read_source(checkpoint)
+    graph = export_network(source.build_model())
+    entries = network_metadata(
+        source.net_config, source.feature_config, _file_metadata(checkpoint, source, name)
+    )
+    path = Path(path)
+    write_atomic(set_metadata(graph, entries), path)
+    return path
+
+
+def quantize_network(
+    checkpoint: str | os.PathLike[str] | Checkpoint,
+    calibration: np.ndarray,
+    path: str | os.PathLike[str],
+    *,
+    toolchain: str = TOOLCHAINS[0],
+    keep_float: tuple[str, ...] | None = None,
+    name: str | None = None,
+    notes: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint's network as an int8 ONNX network file (atomically).
+
+    The trunk's convolutions are quantized (``nn.compress.quantize.quantize_onnx``),
+    calibrated on ``calibration``; the nodes named by ``keep_float`` stay in float.
+
+    Args:
+        checkpoint: a checkpoint file or one read already.
+        calibration: float32 planes (S, C, N, N) of positions the network will see
+            (self-play positions).
+        path: the file to write (``.onnx``).
+        toolchain: "nncf" or "onnxruntime".
+        keep_float: node name patterns kept in float; default ``FLOAT_NODES``
+            (the first convolution, the residual additions and the heads).
+        name: the network's name; default the checkpoint's with "-int8".
+        notes: more to record in the file's quantization entry (e.g. where the
+            calibration positions came from).
+
+    Returns:
+        The path written.
+
+    Raises:
+        FileNotFoundError: if the checkpoint file does not exist.
+        CheckpointError: if it is not a valid checkpoint.
+        ValueError: for calibration planes of the wrong shape, an unknown or
+            uninstalled toolchain.
+    """
+    source = _read_source(checkpoint)
+    config = source.net_config
+    n = config.board_size
+    planes = np.asarray(calibration, dtype=np.float32)
+    if planes.ndim != 4 or planes.shape[1:] != (config.in_planes, n, n) or len(planes) == 0:
+        raise ValueError(
+            f"calibration planes must be (S, {config.in_planes}, {n}, {n}), not {planes.shape}"
+        )
+    keep = FLOAT_NODES if keep_float is None else tuple(keep_float)
+    settings = QuantizeConfig(toolchain=toolchain, keep_float=keep)
+    graph = quantize_onnx(export_network(source.build_model()), planes, INPUT_NAME, settings)
+    quantization = {
+        "toolchain": toolchain,
+        "calibration_positions": len(planes),
+        "keep_float": list(keep),
+        "int8_nodes": len(quantized_nodes(graph)),
+        **(notes or {}),
+    }
+    default_name = f"{source.metadata.get('name') or Path(str(checkpoint)).stem}-int8"
+    metadata = _file_metadata(checkpoint, source, name or default_name)
+    entries = network_metadata(config, source.feature_config, metadata, "int8", quantization)
+    path = Path(path)
+    write_atomic(set_metadata(graph, entries), path)
+    return path
+
+
+def _read_source(checkpoint: str | os.PathLike[str] | Checkpoint) -> Checkpoint:
+    return checkpoint if isinstance(checkpoint, Checkpoint) else read_checkpoint(checkpoint)
+
+
+def _file_metadata(
+    checkpoint: str | os.PathLike[str] | Checkpoint, source: Checkpoint, name: str | None
+) -> dict[str, Any]:
+    """Return the checkpoint's metadata, renamed, with the file it came from and its hash."""
+    metadata = dict(source.metadata)
+    if name:
+        metadata["name"] = name
+    if not isinstance(checkpoint, Checkpoint):
+        file = Path(checkpoint)
+        metadata["source"] = file.name
+        metadata["source_sha256"] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return metadata
+
+
+def _graph_problem(model: Any, config: NetConfig) -> str:
+    """Return what is wrong with a graph for ``config`` ("" if nothing)."""
+    import onnx
+
+    domains = {node.domain for node in _all_nodes(model.graph)}
+    domains |= {node.domain for f in model.functions for node in f.node}
+    foreign = sorted(domains - _STANDARD_DOMAINS)
+    if foreign:
+        return f"the graph uses operators of non-standard domains {foreign}"
+    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in _all_tensors(model.graph)):
+        return "the graph refers to external data files (refused: they could name any file)"
+    n = config.board_size
+    inputs = {i.name: i for i in model.graph.input}
+    inputs = {k: v for k, v in inputs.items() if k not in {t.name for t in model.graph.initializer}}
+    if list(inputs) != [INPUT_NAME]:
+        return f"the graph's inputs are {sorted(inputs)}, not [{INPUT_NAME!r}]"
+    dims = [d.dim_value or None for d in inputs[INPUT_NAME].type.tensor_type.shape.dim]
+    if dims[1:] != [config.in_planes, n, n]:
+        shape = ["batch" if d is None else d for d in dims]
+        return f"the graph's input has shape {shape}, not (batch, {config.in_planes}, {n}, {n})"
+    outputs = [o.name for o in model.graph.output]
+    if outputs != list(OUTPUT_NAMES):
+        return f"the graph's outputs are {outputs}, not {list(OUTPUT_NAMES)}"
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        return f"the graph is not a valid ONNX model ({first})"
+    return ""
+
+
+def _all_nodes(graph: Any) -> Iterator[Any]:
+    """Yield every node of a graph, those of its subgraphs too."""
+    for node in graph.node:
+        yield node
+        for attribute in node.attribute:
+            if attribute.HasField("g"):
+                yield from _all_nodes(attribute.g)
+            for subgraph in attribute.graphs:
+                yield from _all_nodes(subgraph)
+
+
+def _all_tensors(graph: Any) -> Iterator[Any]:
+    """Yield every tensor of a graph: initializers and node attributes, subgraphs too."""
+    yield from graph.initializer
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("t"):
+                yield attribute.t
+            yield from attribute.tensors
+            if attribute.HasField("g"):
+                yield from _all_tensors(attribute.g)
+            for subgraph in attribute.graphs:
+                yield from _all_tensors(subgraph)
 
 
 def _code_digest() -> bytes:
@@ -571,8 +1028,12 @@ __all__ = [
     "BACKENDS",
     "BACKEND_CHOICES",
     "EXPORT_VERSION",
+    "FLOAT_NODES",
     "INPUT_NAME",
+    "ONNX_FORMAT",
+    "ONNX_FORMAT_VERSION",
     "OUTPUT_NAMES",
+    "OnnxNetwork",
     "OnnxRuntimeEvaluator",
     "OpenVinoEvaluator",
     "backend_available",
@@ -581,7 +1042,14 @@ __all__ = [
     "default_cache_dir",
     "evaluator_from_model",
     "export_network",
+    "export_network_file",
+    "is_onnx_file",
     "load_evaluator",
+    "network_metadata",
+    "onnx_file_backend",
+    "quantize_network",
+    "read_network",
+    "read_onnx_network",
     "resolve_backend",
     "weights_digest",
 ]

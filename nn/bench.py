@@ -8,7 +8,11 @@ positions evaluated per second.  The backends take turns at each batch size, for
 slows some rounds, never speeds one up.  ``benchmark_network`` times one backend
 (torch by default) with the older flat record.  The network is a randomly initialised
 preset or a checkpoint (``weights``); its speed does not depend on the weights or the
-positions.  ``zerogo bench nn`` prints these dicts; ``python -m nn.bench`` does the same.
+positions.  A spec may name its own network file, ``NAME[:DTYPE]@FILE`` (e.g.
+``openvino@b6c64-int8.onnx``): so the int8 or float32 ONNX forms of a network
+(``zerogo compress``) are timed in the same run as the checkpoint they came from.
+``weights`` may be such an ONNX file too (then every spec runs it on openvino or
+onnx).  ``zerogo bench nn`` prints these dicts; ``python -m nn.bench`` does the same.
 
 Numbers on a shared machine are noisy: anything else running on the cores (a match,
 a test suite) shows up in them.  The record says what the machine was doing
@@ -33,7 +37,15 @@ import torch
 
 from engine.evaluator import Evaluator
 from engine.features import FeatureConfig
-from nn.backends import BACKEND_CHOICES, evaluator_from_model, load_evaluator, resolve_backend
+from nn.backends import (
+    BACKEND_CHOICES,
+    evaluator_from_model,
+    is_onnx_file,
+    load_evaluator,
+    onnx_file_backend,
+    read_onnx_network,
+    resolve_backend,
+)
 from nn.checkpoint import read_checkpoint
 from nn.evaluator import TorchEvaluator, default_dtype
 from nn.go_net import GoNet, count_parameters
@@ -55,8 +67,24 @@ def parse_backend(spec: str) -> tuple[str, str | None]:
     return name, dtype or None
 
 
+def parse_spec(spec: str) -> tuple[str, str | None, str | None]:
+    """Split a ``NAME[:DTYPE][@FILE]`` spec, e.g. "openvino@b6c64-int8.onnx".
+
+    Returns:
+        (backend, dtype or None, network file or None).
+
+    Raises:
+        ValueError: for an unknown backend name.
+    """
+    head, _, file = spec.partition("@")
+    name, dtype = parse_backend(head)
+    return name, dtype, file or None
+
+
 def compare_backends(
-    backends: Sequence[str | tuple[str, str | None]] = ("torch",),
+    backends: Sequence[str | tuple[str, str | None] | tuple[str, str | None, str | None]] = (
+        "torch",
+    ),
     preset: str = "b6c64",
     size: int = 9,
     batch_sizes: Sequence[int] = (1, 8, 16, 32, 256),
@@ -73,9 +101,12 @@ def compare_backends(
     """Measure evaluations per second of one network on several backends, in one run.
 
     Args:
-        backends: ``NAME[:DTYPE]`` specs or (name, dtype) pairs, e.g.
-            ``["torch:bfloat16", "openvino:bfloat16", "onnx:float32"]``; a missing
-            dtype is the backend's default (``nn.backends.evaluator_from_model``).
+        backends: ``NAME[:DTYPE][@FILE]`` specs, or (name, dtype) pairs or (name,
+            dtype, file) triples, e.g. ``["torch:bfloat16", "openvino:bfloat16",
+            "onnx:float32", "openvino@b6c64-int8.onnx"]``; a missing dtype is the
+            backend's default (``nn.backends.evaluator_from_model``); a file (a
+            checkpoint or an ONNX network, ``nn.backends.load_evaluator``) replaces
+            the network for that spec, and must have its board size and planes.
             Speed-ups are relative to the first.
         preset: the random network's preset (``nn.go_net.PRESETS``); ignored with
             ``weights``.
@@ -86,7 +117,8 @@ def compare_backends(
         threads: threads of every backend (torch's are process-wide; None leaves
             torch's as they are and gives the ONNX backends 1).
         device: torch device; the ONNX backends run on the CPU only.
-        weights: a checkpoint to time instead of a random preset network.
+        weights: a checkpoint, or an ONNX network file (then only openvino and onnx
+            specs), to time instead of a random preset network.
         rounds: turns of the backends at each batch size; the best counts.
         fuse: torch: fold batch norms into convolutions (``TorchEvaluator``).
         channels_last: torch: channels-last memory order (``TorchEvaluator``).
@@ -97,9 +129,10 @@ def compare_backends(
         ``device``, ``threads``, ``seconds_per_batch``, ``rounds``,
         ``headline_batch`` (32, or the largest batch timed), ``machine``
         (``machine_info``), ``versions``, ``backends``: one ``{"backend", "dtype",
-        "precision", "evals_per_s", "batches"}`` per spec, with one ``{"batch",
-        "calls", "seconds", "evals_per_s", "ms_per_call"}`` per batch size, and
-        ``speedup``: ``{spec: {batch: rate / first backend's rate}}``.
+        "precision", "evals_per_s", "batches"}`` per spec (and ``"file"`` for a spec
+        with its own file), with one ``{"batch", "calls", "seconds", "evals_per_s",
+        "ms_per_call"}`` per batch size, and ``speedup``: ``{spec: {batch: rate /
+        first backend's rate}}``, the spec written ``backend:dtype[@file name]``.
 
     Raises:
         ValueError: for an unknown preset or backend, no or non-positive batch sizes,
@@ -112,13 +145,27 @@ def compare_backends(
         raise ValueError(f"seconds must be positive, not {seconds}")
     if rounds < 1:
         raise ValueError(f"rounds must be at least 1, not {rounds}")
-    specs = [parse_backend(b) if isinstance(b, str) else b for b in backends]
+    specs = [parse_spec(b) if isinstance(b, str) else (*b, None)[:3] for b in backends]
     if not specs:
         raise ValueError("give at least one backend")
-    for name, _ in specs:
-        resolve_backend(name, device)  # fail before any timing
+    onnx_weights = weights is not None and is_onnx_file(weights)
+    for name, _, file in specs:
+        if onnx_weights and file is None and name == "torch":
+            raise ValueError(f"torch cannot run the ONNX network {weights}: use openvino or onnx")
+        if file is not None and is_onnx_file(file):
+            if name == "torch":
+                raise ValueError(f"torch cannot run the ONNX network {file}: use openvino or onnx")
+            onnx_file_backend(name, device)
+        else:
+            resolve_backend(name, device)  # fail before any timing
     load_before = _load_average()
-    if weights is not None:
+    if weights is not None and onnx_weights:
+        onnx_network = read_onnx_network(weights)
+        with torch.device("meta"):  # for its size and parameter count only
+            model = GoNet(onnx_network.net_config)
+        features = onnx_network.feature_config
+        network = str(onnx_network.metadata.get("name") or Path(weights).stem)
+    elif weights is not None:
         checkpoint = read_checkpoint(weights)
         model, features = checkpoint.build_model(), checkpoint.feature_config
         network = str(checkpoint.metadata.get("name") or Path(weights).stem)
@@ -131,9 +178,12 @@ def compare_backends(
     if threads is not None:
         torch.set_num_threads(threads)
     evaluators = [
-        _build(model, features, name, dtype, device, threads, weights, fuse, channels_last)
-        for name, dtype in specs
+        _build(model, features, name, dtype, device, threads, weights, fuse, channels_last, file)
+        for name, dtype, file in specs
     ]
+    for evaluator, (_, _, file) in zip(evaluators, specs, strict=True):
+        if evaluator.size != size or getattr(evaluator, "feature_config", features) != features:
+            raise ValueError(f"{file} is not a network of the same board size and planes")
     rng = np.random.default_rng(seed)
     best: list[dict[int, dict[str, Any]]] = [{} for _ in evaluators]
     for _ in range(rounds):
@@ -153,7 +203,7 @@ def compare_backends(
                     rows[batch] = row
     headline = HEADLINE_BATCH if HEADLINE_BATCH in batch_sizes else max(batch_sizes)
     results = []
-    for evaluator, rows in zip(evaluators, best, strict=True):
+    for evaluator, rows, (_, _, file) in zip(evaluators, best, specs, strict=True):
         results.append(
             {
                 "backend": str(getattr(evaluator, "backend", "torch")),
@@ -161,13 +211,14 @@ def compare_backends(
                 "precision": str(
                     getattr(evaluator, "precision", getattr(evaluator, "dtype", "float32"))
                 ),
+                **({"file": str(file)} if file is not None else {}),
                 "evals_per_s": rows[headline]["evals_per_s"],
                 "batches": [rows[b] for b in dict.fromkeys(batch_sizes)],
             }
         )
     first = results[0]["batches"]
     speedup = {
-        f"{r['backend']}:{r['dtype']}": {
+        f"{r['backend']}:{r['dtype']}" + (f"@{Path(r['file']).name}" if "file" in r else ""): {
             str(row["batch"]): round(row["evals_per_s"] / base["evals_per_s"], 3)
             for row, base in zip(r["batches"], first, strict=True)
         }
@@ -319,9 +370,21 @@ def _build(
     weights: str | os.PathLike[str] | None,
     fuse: bool,
     channels_last: bool,
+    file: str | os.PathLike[str] | None = None,
 ) -> Evaluator:
-    """Return the evaluator of a backend spec (through the export cache for a checkpoint)."""
+    """Return the evaluator of a backend spec (through the export cache for a checkpoint).
+
+    ``file``, the spec's own network file, replaces ``model`` and ``weights``.
+    """
+    source = file if file is not None else weights
+    if source is not None and is_onnx_file(source):
+        return load_evaluator(source, onnx_file_backend(backend, device), device, dtype, threads)
     chosen = resolve_backend(backend, device)
+    if chosen == "torch" and file is not None:
+        torch_dtype = dtype or default_dtype(device)
+        return TorchEvaluator.from_checkpoint(
+            file, device, dtype=torch_dtype, threads=threads, fuse=fuse, channels_last=channels_last
+        )
     if chosen == "torch":
         # the torch options (fuse, channels_last) are not the factory's
         return TorchEvaluator(
@@ -334,8 +397,8 @@ def _build(
             fuse=fuse,
             channels_last=channels_last,
         )
-    if weights is not None:
-        return load_evaluator(weights, chosen, device, dtype, threads)
+    if source is not None:
+        return load_evaluator(source, chosen, device, dtype, threads)
     return evaluator_from_model(model, features, chosen, device, dtype, threads)
 
 

@@ -8,7 +8,8 @@ columns; every convolution is "same" padded, so H and W never change.
   block" and the first layer of each of its heads.  The convolution has no bias when
   a norm follows (the norm's shift replaces it).
 * ``ResidualBlock``: AlphaGo Zero's residual block,
-  ``x -> act(x + norm(conv(act(norm(conv(x))))))`` with 3x3 convolutions.
+  ``x -> act(x + norm(conv(act(norm(conv(x))))))`` with 3x3 convolutions (the
+  middle may be narrower than C, e.g. after channel pruning).
 * ``GlobalPool``: per channel, the mean, a board-size-scaled mean and the max over
   (H, W) — KataGo's global pooling, which lets a block see the whole board at once.
 * ``GlobalPoolBlock``: KataGo's global-pooling residual block, a ``ResidualBlock``
@@ -108,19 +109,31 @@ class ConvNormAct(tnn.Module):
 class ResidualBlock(tnn.Module):
     """AlphaGo Zero's residual block: Conv3x3-Norm-Act-Conv3x3-Norm, skip add, Act.
 
+    The middle feature map (after ``first``) has ``inner_channels`` channels: C in
+    AlphaGo Zero's block, fewer in a block whose middle was pruned
+    (``nn.compress.prune``).
+
     Args:
         channels: C, the same in and out.
         norm: norm name (``nn.norms.NORMS``).
         act: activation name (``nn.norms.ACTIVATIONS``).
+        inner_channels: channels of the middle feature map (None: C).
 
     Raises:
         ValueError: for a channel count below 1 or an unknown name.
     """
 
-    def __init__(self, channels: int, norm: str = "batch", act: str = "relu") -> None:
+    def __init__(
+        self,
+        channels: int,
+        norm: str = "batch",
+        act: str = "relu",
+        inner_channels: int | None = None,
+    ) -> None:
         super().__init__()
-        self.first = ConvNormAct(channels, channels, 3, norm, act)
-        self.second = ConvNormAct(channels, channels, 3, norm, "none")
+        inner = channels if inner_channels is None else inner_channels
+        self.first = ConvNormAct(channels, inner, 3, norm, act)
+        self.second = ConvNormAct(inner, channels, 3, norm, "none")
         self.act = make_act(act)
 
     def forward(self, x: Tensor) -> Tensor:

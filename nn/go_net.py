@@ -10,7 +10,9 @@ Architecture (AlphaGo Zero paper, "Neural network architecture"):
 * stem: Conv3x3(C -> channels)-Norm-Act;
 * tower: ``blocks`` residual blocks (``nn.blocks.ResidualBlock``); with
   ``global_pool_every = k``, blocks k, 2k, ... (counted from 1) are KataGo's
-  global-pooling blocks instead (``nn.blocks.GlobalPoolBlock``);
+  global-pooling blocks instead (``nn.blocks.GlobalPoolBlock``); a structurally
+  pruned tower (``nn.compress.prune``) has narrower block middles
+  (``inner_channels``);
 * policy head: Conv1x1(-> policy_channels)-Norm-Act, then a linear layer to N*N+1
   logits (pass last, flat actions as in ``engine.coords``);
 * value head: Conv1x1(-> value_channels)-Norm-Act, Linear(-> value_hidden), Act,
@@ -73,7 +75,7 @@ _DEFAULT_POOL_EVERY = 3
 # fields added after the first checkpoints: left out of ``to_dict`` at their defaults,
 # so that checkpoints of default networks read as before (and by older code)
 _LATER_FIELDS: dict[str, Any] = {"global_pool_every": 0, "global_pool_heads": False, "heads": ()}
-_LATER_FIELDS.update({"trunk": "resnet", "trunk_options": ()})
+_LATER_FIELDS.update({"trunk": "resnet", "trunk_options": (), "inner_channels": ()})
 _NORM_SUFFIX = {"layer": "ln", "instance": "in", "group": "gn", "none": "nonorm"}
 """Preset suffixes of the norms other than batch (``preset``, ``NetConfig.name``)."""
 
@@ -107,11 +109,18 @@ class NetConfig:
         trunk_options: the trunk's options (``nn.trunks.trunk_options``) as sorted
             (name, value) pairs, completed with the trunk's defaults; a dict is
             accepted.  Empty for the resnet.
+        inner_channels: the middle width of each tower block (``ResidualBlock``'s
+            ``inner_channels``), one per block, e.g. after structured channel
+            pruning (``nn.compress.prune``); empty means all ``channels`` (widths
+            all equal to ``channels`` are stored as empty).  Global-pooling blocks
+            keep ``channels``.  A list is accepted.
 
     Raises:
         ValueError: for a size outside the engine's range, a count below its
-            minimum, a non-integer count, an unknown norm, activation or head, or
-            global pooling with fewer than 2 channels.
+            minimum, a non-integer count, an unknown norm, activation or head,
+            global pooling with fewer than 2 channels, or inner widths that are not
+            one positive integer per block (``channels`` for global-pooling blocks,
+            none for other trunks).
     """
 
     board_size: int
@@ -130,6 +139,7 @@ class NetConfig:
     heads: tuple[str, ...] = ()
     trunk: str = "resnet"
     trunk_options: tuple[tuple[str, int | float], ...] = ()
+    inner_channels: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.value_hidden is None:
@@ -162,6 +172,7 @@ class NetConfig:
             raise ValueError(f"global pooling needs at least 2 channels, not {self.channels}")
         self._check_heads()
         self._check_trunk()
+        self._check_inner_channels()
         check_norm(self.norm)
         check_act(self.act)
 
@@ -195,6 +206,33 @@ class NetConfig:
         full = trunk_options(self.trunk, given)
         object.__setattr__(self, "trunk_options", tuple(sorted(full.items())))
 
+    def _check_inner_channels(self) -> None:
+        widths = self.inner_channels
+        if isinstance(widths, (str, bytes)) or not isinstance(widths, (list, tuple)):
+            raise ValueError(f"inner_channels must be a sequence of integers, not {widths!r}")
+        for width in widths:
+            if not isinstance(width, int) or isinstance(width, bool) or width < 1:
+                raise ValueError(f"inner_channels must be positive integers, not {widths!r}")
+        widths = tuple(widths)
+        if widths and self.trunk != "resnet":
+            raise ValueError(f"inner_channels belong to the resnet, not {self.trunk}")
+        if widths and len(widths) != self.blocks:
+            raise ValueError(
+                f"inner_channels needs one width per block ({self.blocks}), not {len(widths)}"
+            )
+        pooled = [i for i, w in enumerate(widths) if self.is_pool_block(i) and w != self.channels]
+        if pooled:
+            raise ValueError(
+                f"global-pooling blocks {pooled} keep {self.channels} inner channels: {widths}"
+            )
+        if all(width == self.channels for width in widths):
+            widths = ()
+        object.__setattr__(self, "inner_channels", widths)
+
+    def inner_width(self, index: int) -> int:
+        """Return the middle width of tower block ``index`` (from 0)."""
+        return self.inner_channels[index] if self.inner_channels else self.channels
+
     @property
     def pool_head_channels(self) -> int:
         """Channels of the global-pooling heads' convolutions, ``max(8, channels // 4)``."""
@@ -212,6 +250,8 @@ class NetConfig:
         The tower's shape, then a ``preset`` suffix for each option that is on.
         """
         parts = [f"b{self.blocks}c{self.channels}"]
+        if self.inner_channels:
+            parts.append(self._inner_suffix())
         if self.trunk != "resnet":
             parts = [f"{TRUNKS[self.trunk].prefix}{self.blocks}c{self.channels}"]
         if self.norm in _NORM_SUFFIX:
@@ -222,6 +262,13 @@ class NetConfig:
             parts.append("poolhead")
         parts += [_HEAD_SUFFIX[head] for head in self.heads]
         return "-".join(parts)
+
+    def _inner_suffix(self) -> str:
+        """Return the ``preset`` suffix of the inner widths: ``i32``, or ``i48.32.64...``."""
+        plain = {w for i, w in enumerate(self.inner_channels) if not self.is_pool_block(i)}
+        if len(plain) == 1:
+            return f"i{plain.pop()}"
+        return "i" + ".".join(str(w) for w in self.inner_channels)
 
     @property
     def num_actions(self) -> int:
@@ -237,6 +284,7 @@ class NetConfig:
         data = dataclasses.asdict(self)
         data["heads"] = list(self.heads)
         data["trunk_options"] = dict(self.trunk_options)
+        data["inner_channels"] = list(self.inner_channels)
         for name, default in _LATER_FIELDS.items():
             if getattr(self, name) == default:
                 del data[name]
@@ -279,6 +327,8 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
     ============  ====================================================
     suffix        option
     ============  ====================================================
+    iW            middle width W of every residual block (pruned)
+    iW1.W2...     middle width of each block, in order (pruned)
     poolK         global-pooling block every K blocks (``pool``: K=3)
     poolhead      global-pooling policy and value heads
     score         score head
@@ -315,9 +365,13 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
     heads: list[str] = []
     by_suffix = {suffix: head for head, suffix in _HEAD_SUFFIX.items()}
     by_norm = {suffix: norm for norm, suffix in _NORM_SUFFIX.items()}
+    inner: list[int] = []
     for suffix in suffixes:
         pool = re.fullmatch(r"pool(\d*)", suffix)
-        if pool is not None:
+        widths = re.fullmatch(r"i(\d+(?:\.\d+)*)", suffix)
+        if widths is not None:
+            inner = [int(w) for w in widths.group(1).split(".")]
+        elif pool is not None:
             options["global_pool_every"] = int(pool.group(1) or _DEFAULT_POOL_EVERY)
         elif suffix == "poolhead":
             options["global_pool_heads"] = True
@@ -326,10 +380,17 @@ def preset(name: str, board_size: int = 9, in_planes: int = 17, **overrides: Any
         elif suffix in by_norm:
             options["norm"] = by_norm[suffix]
         else:
-            known = ", ".join(["poolK", "poolhead", *by_suffix, *by_norm])
+            known = ", ".join(["iW", "poolK", "poolhead", *by_suffix, *by_norm])
             raise ValueError(f"unknown suffix {suffix!r} of preset {name!r} (known: {known})")
     if heads:
         options["heads"] = tuple(heads)
+    if len(inner) == 1:  # one width for every residual block; pooling blocks keep theirs
+        probe = NetConfig(board_size, in_planes, **{**shape, **options, **overrides})
+        options["inner_channels"] = tuple(
+            probe.channels if probe.is_pool_block(i) else inner[0] for i in range(probe.blocks)
+        )
+    elif inner:
+        options["inner_channels"] = tuple(inner)
     fields = {**shape, **options, **overrides}
     return NetConfig(board_size=board_size, in_planes=in_planes, **fields)
 
@@ -376,7 +437,7 @@ class GoNet(tnn.Module):
             *(
                 GlobalPoolBlock(c, None, norm, act)
                 if config.is_pool_block(i)
-                else ResidualBlock(c, norm, act)
+                else ResidualBlock(c, norm, act, config.inner_width(i))
                 for i in range(config.blocks)
             )
         )

@@ -32,6 +32,18 @@ ownership           (G, N*N) int8 final owner from black's view (+1, -1, 0)
 ownership_valid     (G,) bool    False for resigned games (no final position)
 ==================  ===========  ===============================================
 
+Optional arrays, present only in shards of games recorded with principal variations
+(``SelfPlayConfig.record_pv``; shards without them load as games without PVs, and
+shards written without any PV are exactly the arrays above):
+
+==================  ===========  ===============================================
+pv_offsets          (P+1,) int64 the PV of position i is entries
+                                 ``pv_offsets[i]:pv_offsets[i+1]`` (empty: none
+                                 recorded, e.g. a search under the visit floor)
+pv_actions          (Q,) int16   flat actions of the PVs, the searched move first
+pv_valid            (G,) bool    the game was recorded with PVs
+==================  ===========  ===============================================
+
 All games of a shard have the same board size.  Positions alternate colours from
 black (self-play games have no handicap).
 """
@@ -72,6 +84,9 @@ class GameRecord:
         resigned: ended by resignation.
         no_resign: resignation was disabled in this game.
         ownership: int8 (N*N,) final owner from black's view, or None if resigned.
+        pvs: per position, the search's principal variation (flat actions, the
+            searched move first; empty where none was recorded), or None for a game
+            recorded without PVs.
     """
 
     game_id: int
@@ -88,11 +103,14 @@ class GameRecord:
     no_resign: bool
     ownership: np.ndarray | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    pvs: list[list[int]] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.moves)
         if not (len(self.policies) == len(self.policy_target) == len(self.root_values) == n):
             raise ValueError("moves, policies, policy_target and root_values differ in length")
+        if self.pvs is not None and len(self.pvs) != n:
+            raise ValueError(f"pvs has {len(self.pvs)} entries for {n} moves")
 
 
 def write_shard(path: str | os.PathLike[str], games: list[GameRecord]) -> Path:
@@ -178,7 +196,7 @@ def pack_games(games: list[GameRecord], size: int) -> dict[str, np.ndarray]:
         if g.ownership is not None:
             ownership[k] = np.asarray(g.ownership, dtype=np.int8).reshape(-1)
             valid[k] = True
-    return {
+    arrays: dict[str, np.ndarray] = {
         "game_ids": np.array([g.game_id for g in games], dtype=np.int64),
         "game_offsets": offsets,
         "size": np.full(len(games), size, dtype=np.int16),
@@ -197,12 +215,39 @@ def pack_games(games: list[GameRecord], size: int) -> dict[str, np.ndarray]:
         "ownership": ownership,
         "ownership_valid": valid,
     }
+    if any(g.pvs is not None for g in games):
+        arrays.update(pack_pvs(games))
+    return arrays
+
+
+def pack_pvs(games: list[GameRecord]) -> dict[str, np.ndarray]:
+    """Return the optional PV arrays of ``games`` (see the module docstring)."""
+    lines = [
+        list(line) for g in games for line in (g.pvs if g.pvs is not None else [[]] * len(g.moves))
+    ]
+    offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(line) for line in lines])
+    return {
+        "pv_offsets": offsets,
+        "pv_actions": np.array([a for line in lines for a in line], dtype=np.int16),
+        "pv_valid": np.array([g.pvs is not None for g in games], dtype=bool),
+    }
+
+
+def position_pvs(arrays: dict[str, np.ndarray]) -> list[np.ndarray] | None:
+    """Return the PV of every position of a shard's arrays (int64 flat actions, empty
+    where none was recorded), or None for a shard without PVs."""
+    if "pv_offsets" not in arrays:
+        return None
+    offsets, actions = arrays["pv_offsets"], arrays["pv_actions"].astype(np.int64)
+    return [actions[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
 def unpack_games(arrays: dict[str, np.ndarray]) -> list[GameRecord]:
     """Return the games of a shard's arrays (the inverse of :func:`pack_games`)."""
     offsets = arrays["game_offsets"]
     policy_offsets = arrays["policy_offsets"]
+    pvs = position_pvs(arrays)
     games = []
     for g, game_id in enumerate(arrays["game_ids"]):
         lo, hi = int(offsets[g]), int(offsets[g + 1])
@@ -227,6 +272,11 @@ def unpack_games(arrays: dict[str, np.ndarray]) -> list[GameRecord]:
                 resigned=bool(arrays["resigned"][g]),
                 no_resign=bool(arrays["no_resign"][g]),
                 ownership=arrays["ownership"][g].copy() if arrays["ownership_valid"][g] else None,
+                pvs=(
+                    [[int(a) for a in pvs[i]] for i in range(lo, hi)]
+                    if pvs is not None and arrays["pv_valid"][g]
+                    else None
+                ),
             )
         )
     return games

@@ -23,6 +23,12 @@ AlphaGo Zero's recipe, with its knobs:
   move is the one it selects and the policy target is its completed-Q improved policy
   (``engine.gumbel``).  The Gumbel noise makes every move stochastic, so
   ``random_moves`` does not apply.
+
+Principal variations (optional, ``record_pv``): each move whose search was a full one
+of at least ``pv_min_visits`` root visits also stores the search's most visited line
+from the root, up to ``pv_length`` moves (``SearchForest.principal_variation``), for
+the sequence models of ``zerogo.pv_model``.  Off, nothing is read from the trees and
+the shards are exactly as without the option.
 """
 
 from __future__ import annotations
@@ -67,6 +73,10 @@ class SelfPlayConfig:
         scoring_playouts: playouts of the dead-stone estimate at the end of a game.
         search: PUCT settings.
         gumbel: Gumbel root selection settings, or None for AlphaGo Zero's scheme.
+        record_pv: store each full search's principal variation with the game.
+        pv_length: most moves of a stored principal variation.
+        pv_min_visits: root visits a search needs for its PV to be stored (shallower
+            searches store an empty PV).
     """
 
     size: int = 9
@@ -84,6 +94,9 @@ class SelfPlayConfig:
     scoring_playouts: int = 400
     search: PUCTConfig = field(default_factory=lambda: PUCTConfig(capacity=50_000))
     gumbel: GumbelConfig | None = None
+    record_pv: bool = False
+    pv_length: int = 16
+    pv_min_visits: int = 400
 
     def __post_init__(self) -> None:
         if self.slots < 1 or self.visits < 1 or self.games_per_shard < 1:
@@ -94,6 +107,8 @@ class SelfPlayConfig:
             raise ValueError("no_resign_fraction must be a probability")
         if self.random_moves < 0:
             raise ValueError("random_moves must be non-negative")
+        if self.pv_length < 1 or self.pv_min_visits < 1:
+            raise ValueError("pv_length and pv_min_visits must be positive")
 
     @property
     def move_cap(self) -> int:
@@ -133,6 +148,7 @@ class _Slot:
     policies: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     targets: list[bool] = field(default_factory=list)
     root_values: list[float] = field(default_factory=list)
+    pvs: list[list[int]] = field(default_factory=list)
     would_resign: int = 0  # colour that fell below the threshold first (no-resign games)
 
 
@@ -317,6 +333,8 @@ class SelfPlayWorker:
         slot.policies.append(policy)
         slot.targets.append(slot.full_search)
         slot.root_values.append(float(stats.value))
+        if self.config.record_pv:
+            slot.pvs.append(self._principal_variation(g, slot, stats.visits_total))
         game.play(action)
         self.moves_played += 1
         if game.is_over or len(game.moves) >= self.config.move_cap:
@@ -324,6 +342,12 @@ class SelfPlayWorker:
             return
         self.forest.play(g, game)
         self._start_move(g, slot)
+
+    def _principal_variation(self, g: int, slot: _Slot, visits: int) -> list[int]:
+        """Return slot ``g``'s searched line, or [] for a search too small to keep."""
+        if not slot.full_search or visits < self.config.pv_min_visits:
+            return []
+        return self.forest.principal_variation(g, self.config.pv_length)
 
     def _resigns(self, slot: _Slot, winrate: float, ply: int, color: int) -> bool:
         threshold = self.config.resign_threshold
@@ -375,6 +399,7 @@ class SelfPlayWorker:
             resigned=bool(resigned_by),
             no_resign=slot.no_resign,
             ownership=ownership,
+            pvs=slot.pvs if self.config.record_pv else None,
         )
         if self.journal is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -19,6 +19,8 @@ DESCRIPTION = """Speed benchmarks (one JSON object with --json).
   zerogo bench nn --json                      # b6c64 evaluations/s by batch size
   zerogo bench nn --weights zerogo/networks/b6c64-9x9.pt --rounds 3 \
       --backend torch:bfloat16 openvino:bfloat16 onnx:float32 --out benchmarks/b.json
+  zerogo bench nn --weights zerogo/networks/b6c64-9x9.pt --threads 1 \
+      --backend torch:float32 openvino:float32 openvino@b6c64-int8.onnx   # int8 form too
   zerogo bench selfplay --visits 100 --json   # finished games per hour
   zerogo bench selfplay --gumbel 16 --json
 """
@@ -45,13 +47,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--backend",
         nargs="+",
         default=["torch"],
-        metavar="NAME[:DTYPE]",
+        metavar="NAME[:DTYPE][@FILE]",
         help="backends to time side by side, each torch, onnx, openvino or auto, with an "
-        "optional dtype (e.g. openvino:bfloat16); default torch. With several, they take "
-        "turns at each batch size and the record gives speed-ups over the first",
+        "optional dtype (e.g. openvino:bfloat16) and an optional network file of its own "
+        "(e.g. openvino@b6c64-int8.onnx, an ONNX form from 'zerogo compress'); default "
+        "torch. With several, they take turns at each batch size and the record gives "
+        "speed-ups over the first",
     )
     nn.add_argument("--preset", default="b6c64", help="network preset (default b6c64)")
-    nn.add_argument("--weights", default=None, help="time this checkpoint instead of a preset")
+    nn.add_argument(
+        "--weights",
+        default=None,
+        help="time this checkpoint (or ONNX network file) instead of a preset",
+    )
     nn.add_argument("--size", type=int, default=9)
     nn.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 16, 32, 256])
     nn.add_argument("--seconds", type=float, default=3.0, help="per batch size (default 3)")
@@ -75,8 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sp.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     sp.add_argument("--threads", type=int, default=1, help="torch threads per process")
     sp.add_argument("--dtype", default=None, help="inference dtype (default: fastest safe)")
-    sp.add_argument("--backend", default="auto",
-                    help="torch, onnx, openvino or auto (default: openvino where installed)")
+    sp.add_argument(
+        "--backend",
+        default="auto",
+        help="torch, onnx, openvino or auto (default: openvino where installed)",
+    )
     sp.add_argument("--device", default="cpu")
     sp.add_argument("--seconds", type=float, default=120.0, help="duration (default 120)")
     sp.add_argument("--json", action="store_true", help="print one JSON object")
@@ -111,12 +122,12 @@ def _playouts(args: argparse.Namespace) -> dict[str, object]:
 
 def _nn(args: argparse.Namespace) -> dict[str, object]:
     """One backend: ``benchmark_network``'s record; several: ``compare_backends``'s."""
-    from nn.bench import benchmark_network, compare_backends, parse_backend
+    from nn.bench import benchmark_network, compare_backends, parse_spec
 
-    specs = [parse_backend(spec) for spec in args.backend]
-    specs = [(name, dtype or args.dtype) for name, dtype in specs]
+    specs = [parse_spec(spec) for spec in args.backend]
+    specs = [(name, dtype or args.dtype, file) for name, dtype, file in specs]
     result: dict[str, object]
-    if len(specs) == 1:
+    if len(specs) == 1 and specs[0][2] is None:
         result = benchmark_network(
             args.preset,
             args.size,

@@ -36,6 +36,11 @@ SUBCOMMANDS = {
     ),
     "score": ("zerogo.score", "score an SGF game by area, with dead stones estimated"),
     "bench": ("zerogo.bench", "measure engine speed (playouts/s, network, self-play)"),
+    "scan": ("zerogo.scan", "read a Go position from a photo and write it as SGF"),
+    "compress": (
+        "zerogo.compress",
+        "compress a network: int8 quantization, distillation, pruning, ONNX export",
+    ),
 }
 
 

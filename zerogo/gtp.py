@@ -17,6 +17,8 @@ table), the standard commands, handicap compensation and the command line
   a ``TimeControl`` plus one ``Clock`` per colour; ``allocate_seconds`` (a pure
   function) turns them into the seconds of one move.  That budget replaces the
   player's own only while time controls are set.
+* ``zerogo.gtp_pv`` (``zerogo-predict_pv``, with ``--pv-model``): a sequence model's
+  predicted principal variation, shown apart from every searched one.
 * ``zerogo.gtp_analysis`` (``lz-analyze``, ``kata-analyze``, ``lz-genmove_analyze``,
   ``kata-genmove_analyze``, ``--ponder``, ``gogui-analyze_commands``): the Leela
   Zero and KataGo extensions that Sabaki and Lizzie read, and GoGui's displays.
@@ -86,6 +88,7 @@ from zerogo.gtp_protocol import (
     split_id,
     split_words,
 )
+from zerogo.gtp_pv import Predictor, PVCommands
 from zerogo.gtp_time import (
     OVERHEAD_SECONDS,
     Clock,
@@ -157,6 +160,10 @@ kata-genmove_analyze stream 'info' lines in the Leela Zero / KataGo formats; win
 rates, score leads and ownership are from the analysed colour's view.  GoGui finds
 ownership and candidate displays through gogui-analyze_commands.
 
+With --pv-model FILE, zerogo-predict_pv [COLOR] answers the line a sequence model
+predicts from the position alone (no search), and GoGui gets a display of it; the
+prediction never appears in the lz-analyze/kata-analyze lines.
+
 Time controls sent by the controller (time_settings, kgs-time_settings,
 time_left) replace --seconds/--playouts while they are set.  Handicap stones
 give white compensation points (--handicap-compensation, default aga: N-1).
@@ -207,6 +214,8 @@ class GtpEngine:
         handicap_rule: compensation for handicap stones (``HANDICAP_RULES``).
         output: where streamed answers go (``serve`` sets it); without one they are
             kept and returned by the next ``execute``.
+        pv_predictor: a PV model (``zerogo.pv_model.PVPredictor``) for the
+            predicted-PV commands (``zerogo.gtp_pv``), or None.
 
     Raises:
         ValueError: for an unknown handicap rule.
@@ -215,7 +224,7 @@ class GtpEngine:
     def __init__(self, player: Player, size: int = 9, komi: float = DEFAULT_KOMI,
                  scoring_playouts: int = 600, move_budget: Budget | None = None,
                  ponder: bool = False, handicap_rule: str = DEFAULT_HANDICAP_RULE,
-                 output: BinaryIO | None = None) -> None:
+                 output: BinaryIO | None = None, pv_predictor: Predictor | None = None) -> None:
         handicap_compensation(handicap_rule, 0)  # validates the rule
         self.player = player
         self.game = Game(size, komi)
@@ -265,9 +274,17 @@ class GtpEngine:
         }
         self.streams: dict[str, StreamHandler] = {}
         self.analysis = AnalysisCommands(self)
+        gogui_entries: list[str] = []
         if callable(getattr(player, "analyze", None)):
             self.commands.update(self.analysis.commands())
             self.streams = self.analysis.streams()
+            gogui_entries += self.analysis.gogui_entries()
+        self.pv = None if pv_predictor is None else PVCommands(self, pv_predictor)
+        if self.pv is not None:
+            self.commands.update(self.pv.commands())
+            gogui_entries += self.pv.gogui_entries()
+        if gogui_entries:
+            self.commands["gogui-analyze_commands"] = lambda args: "\n".join(gogui_entries)
 
     def command_names(self) -> list[str]:
         """Return the names of every known command."""
@@ -691,6 +708,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="search on the opponent's time, from each generated move until the next "
              "command (default: off)",
     )
+    parser.add_argument(
+        "--pv-model", default=None, metavar="FILE",
+        help="a PV model (zerogo.pv_model, e.g. zerogo/networks/pv-9x9.pt): adds "
+             "zerogo-predict_pv [COLOR], the line it predicts without search, and its "
+             "GoGui display (never mixed into lz-analyze/kata-analyze)",
+    )
     add_player_arguments(parser)
 
 
@@ -708,8 +731,17 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"zerogo gtp: {exc}", file=sys.stderr)
         return 2
+    predictor = None
+    if getattr(args, "pv_model", None):
+        try:
+            from zerogo.pv_model import PVPredictor
+
+            predictor = PVPredictor.from_file(args.pv_model)
+        except (OSError, ValueError) as exc:
+            print(f"zerogo gtp: cannot load the PV model: {exc}", file=sys.stderr)
+            return 2
     engine = GtpEngine(player, args.size, args.komi, move_budget=budget, ponder=args.ponder,
-                       handicap_rule=args.handicap_compensation)
+                       handicap_rule=args.handicap_compensation, pv_predictor=predictor)
     try:
         engine.prepare()
     except (OSError, RuntimeError, ValueError) as exc:

@@ -490,11 +490,15 @@ class AnalysisCommands:
     # -- GoGui -------------------------------------------------------------------------
     def gogui_analyze_commands(self, args: list[str]) -> str:
         """``gogui-analyze_commands``: the displays GoGui offers in its Analyze menu."""
-        return "\n".join([
+        return "\n".join(self.gogui_entries())
+
+    def gogui_entries(self) -> list[str]:
+        """Return the analysis displays' lines of ``gogui-analyze_commands``."""
+        return [
             "gfx/zerogo: ownership/zerogo-gfx_ownership %m",
             "dboard/zerogo: ownership values/zerogo-ownership %m",
             "gfx/zerogo: best moves/zerogo-gfx_candidates %m",
-        ])
+        ]
 
     def gogui_ownership(self, args: list[str]) -> str:
         """``zerogo-ownership [COLOR]``: a GoGui dboard, +1 black, top row first."""

@@ -45,6 +45,7 @@ Run directory::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -52,7 +53,7 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ from typing import Any
 from engine.features import FeatureConfig
 from engine.gumbel import GumbelConfig
 from engine.puct import PUCTConfig
-from selfplay.arena import ArenaConfig, ArenaGame
+from selfplay.arena import ArenaConfig, ArenaGame, ArenaResult
 from selfplay.worker import SelfPlayConfig
 from trainer.config import TrainConfig
 from zerogo import stats
@@ -69,6 +70,11 @@ RESIGN_FALSE_POSITIVES = 0.05
 """The most false-positive resignations allowed, as a fraction of the no-resign games."""
 
 PHASES = ("selfplay", "train", "gate")
+
+PROMOTION_DELAY_ENV = "ZEROGO_PROMOTION_DELAY"
+"""Fault injection for the kill tests (``scripts/crash_kills.py``): seconds to pause
+before each step of recording a gating decision (the network copy, the history line,
+the state save), so that a kill can land between them (unset in normal use)."""
 
 
 @dataclass(frozen=True)
@@ -294,8 +300,25 @@ class Pipeline:
     ) -> PipelineState:
         """Loop until ``generations`` gating decisions in all (so rerunning the same
         command after a kill aims at the same end), ``hours`` more hours, or ``stop()``.
-        ``init``: the first network of a new run (ignored when resuming)."""
+        ``init``: the first network of a new run (ignored when resuming).
+
+        Raises:
+            RunDirBusy: another process runs this folder (two loops in one folder
+                would write the same state and shards).
+        """
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with _run_lock(self.dir):
+            return self._run(generations, hours, stop, init)
+
+    def _run(
+        self,
+        generations: int | None,
+        hours: float | None,
+        stop: Callable[[], bool] | None,
+        init: str | os.PathLike[str] | None,
+    ) -> PipelineState:
         state = self.initialise(init)
+        self._remove_stale_temporaries()
         deadline = None if hours is None else time.monotonic() + hours * 3600
         self.stop_file.unlink(missing_ok=True)  # a stale request from an earlier stop
 
@@ -366,6 +389,20 @@ class Pipeline:
             )
             state.games_offset = state.games_at_last_train
             self.save_state()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete the ``.tmp-*`` files of writes a kill interrupted (never renamed, so
+        never read).  Safe only under the run lock: no other writer is alive."""
+        stale = [
+            path
+            for folder in (self.dir, self.shard_dir, self.dir / "networks")
+            if folder.is_dir()
+            for path in folder.glob(".tmp-*")
+        ]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        if stale:
+            self.log(f"removed {len(stale)} unfinished temporary file(s) of interrupted writes")
 
     def recover_games(self) -> None:
         """Compact journals left by killed workers into shards (idempotent)."""
@@ -456,9 +493,8 @@ class Pipeline:
         bar.close()
         self._calibrate_resignation()
         if have >= target:
-            self.save_state()
             state.phase = "train"
-            self.save_state()
+            self.save_state(phase="selfplay")
 
     def _calibrate_resignation(self, window: int = 500) -> None:
         """Set the resignation threshold from the most recent ``window`` no-resign games
@@ -499,6 +535,8 @@ class Pipeline:
         torch.set_num_threads(cfg.train_threads or max(cfg.threads * cfg.workers, 1))
         seed_everything(cfg.seed + state.trainee_step)
         trainee_path = self.dir / "trainee.pt"
+        if self._adopt_finished_training(trainee_path):
+            return
         source = trainee_path if trainee_path.exists() else self.network_path(state.best)
         checkpoint = read_checkpoint(source)
         model = checkpoint.build_model()
@@ -571,9 +609,45 @@ class Pipeline:
         state.candidate = candidate
         state.trainee_step = step
         state.games_at_last_train = total_games
-        self.save_state()
         state.phase = "gate"
-        self.save_state()
+        self.save_state(phase="train")
+
+    def _adopt_finished_training(self, trainee_path: Path) -> bool:
+        """Finish a training phase whose steps were done before a kill; return whether.
+
+        The phase saves the trainee (with its step and candidate name), then the
+        candidate, then the state.  A kill after the trainee's save left a trainee
+        ahead of ``state.trainee_step``: training it again would spend the phase
+        twice and train on the same games twice.  Instead its weights become the
+        candidate (written again if the kill came before the candidate's save) and
+        the state moves on to gating.
+        """
+        from nn.checkpoint import read_checkpoint, save_checkpoint
+
+        state = self.state
+        assert state is not None
+        if not trainee_path.exists():
+            return False
+        done = read_checkpoint(trainee_path)
+        name = str(done.metadata.get("name", ""))
+        step = int(done.metadata.get("step", 0))
+        if step <= state.trainee_step or not name.startswith(f"cand-{state.generation + 1:04d}-"):
+            return False
+        if not self.network_path(name).exists():
+            save_checkpoint(
+                self.network_path(name),
+                done.build_model(),
+                done.net_config,
+                dict(done.metadata),
+                feature_config=done.feature_config,
+            )
+        self.log(f"training of {name} had finished before an interruption: adopted, not redone")
+        state.candidate = name
+        state.trainee_step = step
+        state.games_at_last_train = int(done.metadata.get("games_trained", self.games_in_shards()))
+        state.phase = "gate"
+        self.save_state(phase="train")
+        return True
 
     def _train_distributed(self, trainer: Any, source: Path, steps: int) -> dict[str, float]:
         """Take ``steps`` steps on ``train_procs`` ranks (DistributedDataParallel) from
@@ -626,14 +700,17 @@ class Pipeline:
             decision["sprt"] = test.decision
             return test.decision is not None or should_stop()
 
-        result = play_arena(
-            evaluators[0],
-            evaluators[1],
-            cfg.gate,
-            done=done,
-            on_game=on_game,
-            seed=cfg.seed + state.generation,
-        )
+        result = ArenaResult(list(done))
+        if len(done) < cfg.gate.games and self._sprt(result).decision is None:
+            # (a match the SPRT decided before a kill is not played on: its decision stands)
+            result = play_arena(
+                evaluators[0],
+                evaluators[1],
+                cfg.gate,
+                done=done,
+                on_game=on_game,
+                seed=cfg.seed + state.generation,
+            )
         bar.close()
         test = self._sprt(result)
         complete = len(result.games) >= cfg.gate.games or test.decision is not None
@@ -665,7 +742,9 @@ class Pipeline:
         }
         # Idempotent promotion: a kill anywhere below redoes it on resume with the same
         # generation number (state.json still names the candidate), the copy is atomic,
-        # and history.jsonl gets the decision once (keyed by candidate).
+        # history.jsonl gets the decision once (keyed by candidate), and one atomic state
+        # save ends it.
+        _fault_pause()
         if promoted:
             state.generation += 1
             name = f"gen-{state.generation:04d}"
@@ -675,6 +754,7 @@ class Pipeline:
             state.promotions += 1
         else:
             state.rejections += 1
+        _fault_pause()
         if not any(
             r.get("candidate") == state.candidate for r in read_jsonl(self.dir / "history.jsonl")
         ):
@@ -684,10 +764,10 @@ class Pipeline:
             f"-{result.draws} ({result.score:.1%}, {elo:+.0f} Elo, SPRT {test.decision}) -> "
             + (f"promoted as {state.best}" if promoted else "rejected")
         )
+        _fault_pause()
         state.candidate = None
-        self.save_state()
         state.phase = "selfplay"
-        self.save_state()
+        self.save_state(phase="gate")
         self.plot_elo()
 
     def _sprt(self, result: Any) -> stats.SprtResult:
@@ -839,6 +919,13 @@ def _copy_atomic(source: Path, target: Path) -> None:
         raise
 
 
+def _fault_pause() -> None:
+    """Sleep ``$ZEROGO_PROMOTION_DELAY`` seconds, if set (see ``PROMOTION_DELAY_ENV``)."""
+    delay = os.environ.get(PROMOTION_DELAY_ENV)
+    if delay:
+        time.sleep(float(delay))
+
+
 def cpu_now() -> float:
     """User + sys seconds of this process and of its finished (waited-for) children."""
     total = 0.0
@@ -881,3 +968,26 @@ def _read_journal(path: Path) -> list[ArenaGame]:
             continue
         games[game.index] = game
     return list(games.values())
+
+
+class RunDirBusy(RuntimeError):
+    """Another ``zerogo train`` holds the run folder's lock."""
+
+
+@contextlib.contextmanager
+def _run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``RUN_DIR/.lock`` (released when the process
+    dies, so a killed run never leaves a stale lock)."""
+    import fcntl
+
+    with open(run_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunDirBusy(
+                f"{run_dir} is in use by another zerogo train (lock {run_dir / '.lock'})"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -25,7 +25,8 @@ DESCRIPTION = """Play a game against zerogo in a window (pygame), or in the term
 In the window: click a point to play; P pass, U undo, N new game, S swap
 colours, Space makes the engine play now; H/C/O/A/G/E toggle the policy heatmap,
 candidate moves, ownership, analysis on your turn, the win-rate graph and the
-score estimate; W saves and L loads SGF files (in ~/zerogo-games by default).
+score estimate; with --pv-model, V shows the line a PV model predicts (no search)
+beside the searched one; W saves and L loads SGF files (in ~/zerogo-games by default).
 Board size, komi and engine strength are set on the side panel.
 
 In the terminal: type moves as GTP vertices (D4), or pass, undo, resign, score,
@@ -48,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sgf-dir",
         default=None,
         help="folder where the window saves and loads games (default ~/zerogo-games)",
+    )
+    parser.add_argument(
+        "--pv-model",
+        default=None,
+        metavar="FILE",
+        help="a PV model (zerogo.pv_model): V in the window draws its predicted line",
     )
     # for tests and scripted screenshots: close the window after this many frames
     parser.add_argument("--frames", type=int, default=None, help=argparse.SUPPRESS)
@@ -76,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
         player_for = getattr(player, "player_for", None)
         if player_for is not None:
             player_for(args.size)  # load the network now: a bad file is reported at once
+        args.pv_predictor = None
+        if getattr(args, "pv_model", None):
+            from zerogo.pv_model import PVPredictor
+
+            predictor = PVPredictor.from_file(args.pv_model)
+            args.pv_predictor = lambda game, color: predictor.predict(game, color).moves
     except (ValueError, OSError, RuntimeError) as exc:
         print(f"zerogo play: {exc}", file=sys.stderr)
         return 2
@@ -106,7 +119,14 @@ def _run_window(
     settings = Settings.starting(args.size, args.komi, budget)
     sgf_dir = Path(args.sgf_dir).expanduser() if args.sgf_dir else None
     try:
-        app = App(player, settings, human, game, sgf_dir=sgf_dir)
+        app = App(
+            player,
+            settings,
+            human,
+            game,
+            sgf_dir=sgf_dir,
+            pv_predictor=getattr(args, "pv_predictor", None),
+        )
     except GuiUnavailable as exc:
         print(f"zerogo play: {exc}; playing in the terminal")
         return False

@@ -143,13 +143,12 @@ def _make_mcts(args: argparse.Namespace) -> Player:
 def _net_for_size(args: argparse.Namespace, size: int) -> Player | None:
     """Return the network player for ``size``, or None if there is no network."""
     from engine.puct import PUCTConfig, PUCTPlayer
-    from nn.backends import load_evaluator
-    from nn.checkpoint import read_checkpoint
+    from nn.backends import load_evaluator, read_network
 
     path = Path(args.weights) if args.weights else shipped_network(size)
     if path is None:
         return None
-    if read_checkpoint(path).net_config.board_size != size:
+    if read_network(path).net_config.board_size != size:  # a checkpoint or an .onnx file
         return None
     entry = None if args.weights else shipped_networks().get(size)
     evaluator = load_evaluator(
@@ -210,7 +209,10 @@ def add_player_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--visits", type=int, default=None, help="same as --playouts")
     group.add_argument("--seconds", type=float, default=None, help="seconds per move")
     group.add_argument(
-        "--weights", default=None, help="network checkpoint (default: the shipped network)"
+        "--weights",
+        default=None,
+        help="network checkpoint, or its ONNX form (.onnx, e.g. int8 from 'zerogo compress "
+        "quantize'; runs on openvino or onnx); default: the shipped network",
     )
     group.add_argument("--threads", type=int, default=2, help="search threads (default 2)")
     group.add_argument("--device", default="cpu", help="network device: cpu or cuda (default cpu)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 HELP = "score an SGF game by area, with dead stones estimated"
 DESCRIPTION = """Load an SGF game, estimate its dead stones and score it by Tromp-Taylor area.
@@ -29,10 +30,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         game = load_sgf_file(args.sgf)
     except FileNotFoundError:
-        print(f"zerogo score: no such file: {args.sgf}")
+        print(f"zerogo score: no such file: {args.sgf}", file=sys.stderr)
         return 2
     except (SgfError, OSError) as exc:
-        print(f"zerogo score: {args.sgf}: {exc}")
+        print(f"zerogo score: {args.sgf}: {exc}", file=sys.stderr)
         return 2
     final = final_position(game, playouts=args.playouts)
     size = game.size

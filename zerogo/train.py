@@ -23,6 +23,7 @@ start; flags given on a later start override them.
   zerogo train --run-dir runs/kata --preset b6c64-pool3-score-opp-stv --features ladder
   zerogo train --run-dir runs/9x9 --train-procs 2     # DistributedDataParallel training
   zerogo train --run-dir /shared/runs/9x9 --ray auto  # self-play on a Ray cluster
+  zerogo train --run-dir runs/pv --visits 400 --record-pv  # shards keep the searched PVs
   tensorboard --logdir runs/9x9/tb
 """
 
@@ -120,6 +121,12 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
         "playout cap randomisation: probability of a full search (1.0 = off)",
     ),
     "fast_visits": ("selfplay", "fast_visits", int, "visits of a cheap search (20)"),
+    "pv_min_visits": (
+        "selfplay",
+        "pv_min_visits",
+        int,
+        "with --record-pv: root visits a search needs for its PV to be stored (400)",
+    ),
     "games_per_shard": ("selfplay", "games_per_shard", int, "games per shard file (32)"),
     "gate_games": ("gate", "games", int, "most gating games (400)"),
     "gate_visits": ("gate", "visits", int, "visits per gating move (100)"),
@@ -192,6 +199,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument(
+        "--record-pv",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="store each full search's principal variation (up to 16 moves, searches of at "
+        "least --pv-min-visits) in the shards, for zerogo.pv_model (default off)",
+    )
+    parser.add_argument(
         "--ray",
         nargs="?",
         const="local",
@@ -227,6 +241,8 @@ def build_config(args: argparse.Namespace) -> Any:
         (top if section is None else sections[section])[name] = value
     size = top.get("size", base.size)
     komi = top.get("komi", base.komi)
+    if args.record_pv is not None:
+        sections["selfplay"]["record_pv"] = args.record_pv
     selfplay = dataclasses.replace(base.selfplay, size=size, komi=komi, **sections["selfplay"])
     if args.gumbel is not None:
         selfplay = dataclasses.replace(
@@ -244,7 +260,7 @@ def build_config(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from zerogo.pipeline import Pipeline
+    from zerogo.pipeline import Pipeline, RunDirBusy
 
     console = Console(stderr=True)
     try:
@@ -256,7 +272,7 @@ def run(args: argparse.Namespace) -> int:
     console.log(f"run directory {args.run_dir}; settings in {Path(args.run_dir) / 'pipeline.json'}")
     try:
         state = pipeline.run(generations=args.generations, hours=args.hours, init=args.init)
-    except ValueError as exc:
+    except (ValueError, RunDirBusy) as exc:
         console.print(f"zerogo train: {exc}")
         return 2
     console.log(

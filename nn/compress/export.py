@@ -14,7 +14,9 @@ deprecates it in favour of the ``torch.export`` based exporter, which needs the
 flow; shape checks in ``forward`` are fine (they are evaluated once, on the example).
 
 Nothing here knows what the module computes: inputs and outputs are named by the
-caller.
+caller.  What the caller needs to rebuild or use the model travels inside the file,
+as ONNX ``metadata_props`` (string keys and values: ``set_metadata``,
+``read_metadata``); reading them parses the protobuf only, nothing runs.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import copy
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn as tnn
@@ -45,6 +48,7 @@ def export_onnx(
     output_names: Sequence[str] = ("output",),
     opset: int = DEFAULT_OPSET,
     fold_batch_norms: bool = True,
+    metadata: Mapping[str, str] | None = None,
 ) -> bytes:
     """Export ``model`` (in eval mode) to an ONNX graph with a dynamic batch axis.
 
@@ -62,6 +66,8 @@ def export_onnx(
             returns, in order.
         opset: ONNX opset version.
         fold_batch_norms: fold batch norms into the convolutions before them.
+        metadata: string entries to store in the graph's ``metadata_props``
+            (``set_metadata``; needs the ``onnx`` package).
 
     Returns:
         The serialised ONNX model (what was written to ``path``).
@@ -102,9 +108,65 @@ def export_onnx(
             dynamo=False,
         )
         data = target.read_bytes()
+    if metadata:
+        data = set_metadata(data, metadata)
     if path is not None:
         write_atomic(data, Path(path))
     return data
+
+
+def set_metadata(graph: bytes, entries: Mapping[str, str]) -> bytes:
+    """Return ``graph`` with ``entries`` in its ``metadata_props`` (others are kept).
+
+    Args:
+        graph: a serialised ONNX model.
+        entries: keys and values, both strings; an existing key is replaced.
+
+    Returns:
+        The serialised model.
+
+    Raises:
+        TypeError: for a key or value that is not a string.
+        ValueError: if ``graph`` is not a readable ONNX model.
+    """
+    for key, value in entries.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"metadata keys and values must be strings: {key!r}: {value!r}")
+    model = parse_model(graph)
+    kept = [(p.key, p.value) for p in model.metadata_props if p.key not in entries]
+    del model.metadata_props[:]
+    for key, value in [*kept, *entries.items()]:
+        model.metadata_props.add(key=key, value=value)
+    return bytes(model.SerializeToString())
+
+
+def read_metadata(graph: bytes | Any) -> dict[str, str]:
+    """Return the ``metadata_props`` of an ONNX model (serialised, or a ``ModelProto``).
+
+    Raises:
+        ValueError: if ``graph`` is not a readable ONNX model.
+    """
+    model = parse_model(graph) if isinstance(graph, (bytes, bytearray)) else graph
+    return {p.key: p.value for p in model.metadata_props}
+
+
+def parse_model(graph: bytes | bytearray) -> Any:
+    """Parse a serialised ONNX model into an ``onnx.ModelProto`` (nothing is run).
+
+    Raises:
+        ValueError: if the bytes are not a complete ONNX model (e.g. truncated).
+    """
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        model = onnx.load_model_from_string(bytes(graph))
+    except (DecodeError, RuntimeWarning, ValueError) as exc:  # protobuf's errors vary
+        reason = type(exc).__name__
+        raise ValueError(f"not a readable ONNX model: truncated or corrupt ({reason})") from None
+    if not model.HasField("graph") or not model.graph.node:
+        raise ValueError("not a readable ONNX model: no graph (empty or truncated)")
+    return model
 
 
 def write_atomic(data: bytes, path: Path) -> None:
@@ -112,4 +174,11 @@ def write_atomic(data: bytes, path: Path) -> None:
     atomic.write_atomic(path, lambda file: file.write(data))
 
 
-__all__ = ["DEFAULT_OPSET", "export_onnx", "write_atomic"]
+__all__ = [
+    "DEFAULT_OPSET",
+    "export_onnx",
+    "parse_model",
+    "read_metadata",
+    "set_metadata",
+    "write_atomic",
+]

@@ -1,10 +1,10 @@
 """nn's generic packages are a library: they import nothing of the Go engine or the
 applications.
 
-Every module of ``nn/compress``, ``nn/parallel`` and ``nn/trunks`` (and the generic
-modules beside them) is scanned (``ast``, no module is executed), and so is every
-``nn`` module it imports, transitively: none may import ``engine``, ``selfplay``,
-``trainer``, ``zerogo`` or ``gui``.
+Every module of ``nn/compress``, ``nn/parallel``, ``nn/sequence``, ``nn/trunks`` and
+``nn/vision`` (and the generic modules beside them) is scanned (``ast``, no module is
+executed), and so is every ``nn`` module it imports, transitively: none may import
+``engine``, ``selfplay``, ``trainer``, ``zerogo`` or ``gui``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ FORBIDDEN = ("engine", "selfplay", "trainer", "zerogo", "gui")
 LIBRARY = {
     "compress": "export.py",
     "parallel": "param_server.py",
+    "sequence": "transformer.py",
     "trunks": "transformer.py",
+    "vision": "ssd.py",
 }
 GENERIC_MODULES = ("blocks.py", "norms.py", "flops.py", "atomic.py")
 

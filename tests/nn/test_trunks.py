@@ -123,7 +123,8 @@ def test_attention_mixes_points_and_checks_its_size() -> None:
         MultiHeadSelfAttention(10, heads=3, size=4)
 
 
-@pytest.mark.parametrize("name", ["b6c64", *TRUNK_PRESETS])
+# b6c64-i32 and b3c32-i8.24.32-pool3: channel-pruned towers (nn.compress.prune)
+@pytest.mark.parametrize("name", ["b6c64", "b6c64-i32", "b3c32-i8.24.32-pool3", *TRUNK_PRESETS])
 def test_macs_match_torch_flop_counter(name: str) -> None:
     model = GoNet(preset(name, 9)).eval()
     x = torch.randn(2, 17, 9, 9)

@@ -29,9 +29,10 @@ def test_malformed_files_exit_2_naming_the_problem(tmp_path: Path) -> None:
     bad.write_text("(;GM[1]SZ[9];B[zz])")
     done = zerogo("score", str(bad))
     assert done.returncode == 2
-    assert "move number 1" in done.stdout and "Traceback" not in done.stderr
+    assert "move number 1" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""  # errors go to stderr, so --json output stays parseable
     done = zerogo("score", str(tmp_path / "missing.sgf"))
-    assert done.returncode == 2 and "missing.sgf" in done.stdout
+    assert done.returncode == 2 and "missing.sgf" in done.stderr
     bad.write_bytes(b"\xff\xfe not sgf at all")
     done = zerogo("score", str(bad))
     assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -1,0 +1,188 @@
+"""Train the scan network (``zerogo.scan.model.ScanNet``) on rendered photos.
+
+One network, two losses: per-pixel cross-entropy for the segmentation (background,
+board, black, white) plus SSD's MultiBox loss (smooth L1 on matched priors' offsets,
+cross-entropy with 3:1 hard-negative mining) for the stone boxes.  Batches are random
+``--crop`` squares of the training photos (or, one time in ``--whole``, the whole photo
+scaled down to the crop's size), flipped and turned by quarter turns; a few photos
+without any board teach the network that tables are not boards.  AdamW, linear warm-up
+then cosine decay, one CPU thread.
+
+    nice -n 5 .venv/bin/python scripts/train_scan.py --data data/scan/photos \\
+        --out zerogo/networks/scan-s320.pt --steps 700 --batch 8 --seed 1
+
+Prints a progress bar; the model is written every ``--save-every`` steps and at the
+end (with how it was trained in its ``meta``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from nn.vision.segment import segmentation_loss
+from nn.vision.ssd import multibox_loss, multibox_targets
+from zerogo.scan.dataset import PhotoSet, load_photos
+from zerogo.scan.model import ScanConfig, ScanNet, save_model
+from zerogo.scan.render import RenderConfig, empty_photo
+
+CLASS_WEIGHTS = (1.0, 1.0, 2.0, 2.0)
+"""Segmentation class weights: stones, small and decisive, count double."""
+
+
+def _turn(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray, rng: np.random.Generator):
+    """Flip and quarter-turn an image (H, W, 3), its mask (H, W) and boxes (K, 4) together."""
+    size = image.shape[0]
+    if rng.uniform() < 0.5:
+        image, mask = image[:, ::-1], mask[:, ::-1]
+        boxes = np.stack((size - boxes[:, 2], boxes[:, 1], size - boxes[:, 0], boxes[:, 3]), 1)
+    for _ in range(int(rng.integers(4))):  # a quarter turn counter-clockwise: (x, y) -> (y, S - x)
+        image, mask = np.rot90(image), np.rot90(mask)
+        boxes = np.stack((boxes[:, 1], size - boxes[:, 2], boxes[:, 3], size - boxes[:, 0]), 1)
+    return np.ascontiguousarray(image), np.ascontiguousarray(mask), boxes.reshape(-1, 4)
+
+
+def sample_batch(
+    data: PhotoSet,
+    empties: list[np.ndarray],
+    batch: int,
+    crop: int,
+    whole: float,
+    rng: np.random.Generator,
+) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    """Return images (B, 3, crop, crop), masks (B, crop, crop), boxes and labels per image."""
+    images, masks, boxes, labels = [], [], [], []
+    for _ in range(batch):
+        if empties and rng.uniform() < 0.04:
+            image = empties[int(rng.integers(len(empties)))]
+            mask = np.zeros(image.shape[:2], np.uint8)
+            box, label = np.zeros((0, 4), np.float32), np.zeros(0, np.int64)
+        else:
+            i = int(rng.integers(len(data)))
+            image, mask = data.images[i], data.masks[i]
+            box, label = data.boxes[i].copy(), data.box_labels[i].copy()
+        height, width = mask.shape
+        if rng.uniform() < whole:
+            t = torch.from_numpy(image).permute(2, 0, 1)[None].float()
+            image = F.interpolate(t, size=(crop, crop), mode="bilinear", antialias=True)[0]
+            image = image.permute(1, 2, 0).clamp(0, 255).byte().numpy()
+            m = torch.from_numpy(mask)[None, None].float()
+            mask = F.interpolate(m, size=(crop, crop), mode="nearest")[0, 0].byte().numpy()
+            box = box * np.array([crop / width, crop / height] * 2, np.float32)
+        else:
+            ox, oy = int(rng.integers(width - crop + 1)), int(rng.integers(height - crop + 1))
+            image, mask = (
+                image[oy : oy + crop, ox : ox + crop],
+                mask[oy : oy + crop, ox : ox + crop],
+            )
+            area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+            box = np.clip(box - np.array([ox, oy, ox, oy], np.float32), 0, crop)
+            kept = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]) >= 0.6 * np.maximum(area, 1e-6)
+            box, label = box[kept], label[kept]
+        image, mask, box = _turn(image, mask, box, rng)
+        images.append(torch.from_numpy(image).permute(2, 0, 1).float() / 255.0)
+        masks.append(torch.from_numpy(mask.astype(np.int64)))
+        boxes.append(torch.from_numpy(box.astype(np.float32)))
+        labels.append(torch.from_numpy(label.astype(np.int64)))
+    return torch.stack(images), torch.stack(masks), boxes, labels
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="dataset folder (train/ inside)")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--steps", type=int, default=700)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--crop", type=int, default=256)
+    parser.add_argument("--whole", type=float, default=0.25, help="share of whole, scaled photos")
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--warmup", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=None, help="use at most this many photos")
+    parser.add_argument("--save-every", type=int, default=100)
+    parser.add_argument("--init", type=Path, default=None, help="start from this model")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    start = time.time()
+    data = load_photos(args.data / "train", args.limit)
+    empties = [empty_photo(np.random.default_rng(10_000 + k), RenderConfig()) for k in range(48)]
+    print(f"{len(data)} training photos loaded in {time.time() - start:.0f} s", file=sys.stderr)
+    if args.init is not None:
+        from zerogo.scan.model import load_model
+
+        model, _ = load_model(args.init)
+        model.train()
+    else:
+        model = ScanNet(ScanConfig())
+    priors = model.priors(args.crop, args.crop)
+    weights = torch.tensor(CLASS_WEIGHTS)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+
+    def rate(step: int) -> float:
+        if step < args.warmup:
+            return (step + 1) / args.warmup
+        progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+        return 0.5 * (1 + math.cos(math.pi * progress))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
+    meta = {
+        "command": " ".join(sys.argv),
+        "photos": len(data),
+        "steps": args.steps,
+        "batch": args.batch,
+        "crop": args.crop,
+        "lr": args.lr,
+        "seed": args.seed,
+    }
+    cpu_start = time.process_time()
+    bar = tqdm(range(args.steps), desc="train scan", unit="step", file=sys.stderr)
+    smooth: dict[str, float] = {}
+    for step in bar:
+        images, masks, boxes, labels = sample_batch(
+            data, empties, args.batch, args.crop, args.whole, rng
+        )
+        target_labels, target_offsets = multibox_targets(
+            boxes, labels, priors, model.config.match_iou
+        )
+        seg_logits, box_logits, offsets = model(images)
+        seg = segmentation_loss(seg_logits, masks, weights)
+        det, parts = multibox_loss(box_logits, offsets, target_labels, target_offsets)
+        loss = seg + det
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        scheduler.step()
+        for name, value in (
+            ("seg", float(seg)),
+            ("loc", parts["location"]),
+            ("conf", parts["confidence"]),
+        ):
+            smooth[name] = value if name not in smooth else 0.95 * smooth[name] + 0.05 * value
+        bar.set_postfix({k: f"{v:.3f}" for k, v in smooth.items()})
+        if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
+            meta.update(
+                done_steps=step + 1,
+                wall_seconds=round(time.time() - start, 1),
+                cpu_seconds=round(time.process_time() - cpu_start, 1),
+                final_losses={k: round(v, 4) for k, v in smooth.items()},
+            )
+            save_model(model, args.out, meta)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""``zerogo scan``: the renderer's labels, the reading pipeline, SGF output, the command.
+
+The end-to-end tests scan rendered photos with the shipped model; the pipeline tests
+feed it the renderer's own labels in place of the network (an oracle), so that the
+geometry (board outline, grid, size, points) is checked apart from the learning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine.board import WHITE
+from engine.sgf import load_sgf_file
+from nn.vision.geometry import grid_points
+from tests.conftest import parse_diagram
+from zerogo.cli import main
+from zerogo.scan.dataset import PositionPool, load_photos, render_many, write_shard
+from zerogo.scan.model import DEFAULT_MODEL, ScanNet, load_model, save_model
+from zerogo.scan.positions import from_board_array, random_position, to_board_array
+from zerogo.scan.read import NetworkView, Scanner, board_outline, fit_grid, read_points, refine_grid
+from zerogo.scan.record import diagram, position_sgf
+from zerogo.scan.render import (
+    BLACK_STONE,
+    BOARD,
+    WHITE_STONE,
+    RenderConfig,
+    empty_photo,
+    render_photo,
+)
+
+EASY = RenderConfig(
+    occlusion=0.0, max_tilt=25.0, max_blur=0.6, max_noise=4.0, jpeg_quality=(70, 95)
+)
+
+
+def oracle_view(photo) -> NetworkView:
+    """A perfect network: the renderer's labels as probabilities and boxes."""
+    probs = np.eye(4, dtype=np.float32)[photo.mask].transpose(2, 0, 1)
+    scores = np.ones(len(photo.boxes), np.float32)
+    return NetworkView(probs, photo.boxes, scores, photo.box_labels, (1.0, 1.0))
+
+
+@pytest.mark.parametrize("size", [9, 13, 19])
+def test_rendered_labels_agree_with_the_position(size: int) -> None:
+    rng = np.random.default_rng(size)
+    stones = random_position(size, rng, moves=size * size // 2)
+    photo = render_photo(stones, rng, "kaya", RenderConfig(occlusion=0.0))
+    assert photo.image.shape == (320, 320, 3) and photo.image.dtype == np.uint8
+    points = grid_points(photo.corners, size)
+    rows = np.clip(points[..., 1].astype(int), 0, 319)
+    cols = np.clip(points[..., 0].astype(int), 0, 319)
+    at_points = photo.mask[rows, cols]
+    want = np.choose(stones, [BOARD, BLACK_STONE, WHITE_STONE])
+    assert (at_points == want).mean() > 0.98  # a line pixel may round either way
+    assert len(photo.boxes) == int((stones > 0).sum())
+    centres = (photo.boxes[:, :2] + photo.boxes[:, 2:]) / 2
+    expected = points[photo.box_points[:, 0], photo.box_points[:, 1]]
+    spacing = np.linalg.norm(points[0, 1] - points[0, 0])
+    assert np.abs(centres - expected).max() < 0.35 * spacing
+    assert list(photo.box_labels) == [int(stones[r, c]) for r, c in photo.box_points]
+
+
+def test_occluders_hide_points_and_their_boxes() -> None:
+    rng = np.random.default_rng(5)
+    stones = random_position(13, rng, moves=120)
+    photo = render_photo(stones, rng, "vinyl", RenderConfig(occlusion=1.0))
+    assert photo.occluded.any()
+    hidden = {tuple(p) for p in np.argwhere(photo.occluded)}
+    assert not hidden & {tuple(p) for p in photo.box_points}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_pipeline_reads_the_position_given_a_perfect_network(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size = (9, 13, 19)[seed % 3]
+    photo = render_photo(random_position(size, rng), rng, "katsura", EASY)
+    view = oracle_view(photo)
+    gray = photo.image.astype(np.float32).mean(axis=2)
+    quad = board_outline(view)
+    assert np.abs(quad - photo.board_corners).max() < 2.0
+    found, corners, _ = fit_grid(gray, view, quad, (9, 13, 19))
+    assert found == size
+    corners = refine_grid(gray, view, corners, size)
+    assert np.abs(corners - photo.corners).max() < 1.5
+    read, confidence, hidden = read_points(view, corners, size)
+    np.testing.assert_array_equal(read, photo.stones)
+    assert not hidden.any() and confidence.min() > 0.9
+
+
+def test_position_sgf_round_trips_through_the_sgf_loader(tmp_path) -> None:
+    board = parse_diagram(
+        """
+        . X O . .
+        X O . . .
+        . X O . .
+        . . . . X
+        O . . . .
+        """
+    )
+    stones = from_board_array(board)  # picture rows: the diagram's top row first
+    assert (to_board_array(stones) == board).all()
+    path = tmp_path / "p.sgf"
+    path.write_bytes(position_sgf(stones, WHITE, 6.5, "a comment"))
+    game = load_sgf_file(path)
+    assert game.size == 5 and game.komi == 6.5 and game.to_move == WHITE
+    np.testing.assert_array_equal(game.board.to_array(), board)
+    text = diagram(stones, np.zeros_like(stones, dtype=bool))
+    assert text.splitlines()[1] == "  5 . X O . ."
+
+
+def test_shards_round_trip(tmp_path) -> None:
+    photos = list(
+        render_many(2, 3, ("kaya",), (9,), PositionPool(), RenderConfig(width=96, height=96))
+    )
+    write_shard(tmp_path / "photos-0000.npz", photos)
+    back = load_photos(tmp_path)
+    assert len(back) == 2
+    for i, photo in enumerate(photos):
+        np.testing.assert_array_equal(back.position(i), photo.stones)
+        np.testing.assert_array_equal(back.masks[i], photo.mask)
+        np.testing.assert_allclose(back.boxes[i], photo.boxes)
+        assert np.abs(back.images[i].astype(int) - photo.image).mean() < 4  # JPEG 95
+
+
+def test_model_files_are_plain_weights(tmp_path) -> None:
+    model = ScanNet()
+    path = save_model(model, tmp_path / "m.pt", {"note": "x"})
+    loaded, meta = load_model(path)
+    assert meta == {"note": "x"}
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value)
+
+
+def test_the_shipped_model_is_small() -> None:
+    assert DEFAULT_MODEL.is_file()
+    assert DEFAULT_MODEL.stat().st_size <= 10 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    model, meta = load_model()
+    return Scanner(model, flag_threshold=float(meta.get("flag_threshold", 0.9)))
+
+
+@pytest.mark.parametrize("seed, size", [(11, 9), (12, 13), (13, 19)])
+def test_scan_reads_rendered_photos_with_the_shipped_model(
+    scanner: Scanner, seed: int, size: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    stones = random_position(size, rng, moves=size * size // 3)
+    photo = render_photo(stones, rng, "kaya", EASY)
+    result = scanner.scan(photo.image)
+    assert result.size == size
+    wrong = result.stones != stones
+    assert wrong.sum() <= 1 and (result.flagged | ~wrong).all()  # any mistake is flagged
+
+
+def test_zerogo_scan_writes_the_sgf(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(21)
+    stones = random_position(9, rng, moves=30)
+    photo = render_photo(stones, rng, "kaya", EASY)
+    image = tmp_path / "board.png"
+    Image.fromarray(photo.image).save(image)
+    out = tmp_path / "board.sgf"
+    status = main(["scan", str(image), "-o", str(out), "--to-move", "w", "--komi", "6.5"])
+    assert status == 0
+    game = load_sgf_file(out)
+    assert game.size == 9 and game.komi == 6.5 and game.to_move == WHITE
+    read = from_board_array(game.board.to_array())
+    assert (read == stones).mean() > 0.98
+    assert "wrote" in capsys.readouterr().err
+
+
+def test_zerogo_scan_says_when_there_is_no_board(tmp_path, capsys) -> None:
+    image = tmp_path / "table.png"
+    Image.fromarray(empty_photo(np.random.default_rng(4))).save(image)
+    status = main(["scan", str(image), "-o", str(tmp_path / "x.sgf")])
+    assert status == 2
+    assert "no board" in capsys.readouterr().err
+    assert not (tmp_path / "x.sgf").exists()
+
+
+def test_zerogo_scan_refuses_unreadable_files(tmp_path, capsys) -> None:
+    bad = tmp_path / "not-a-photo.jpg"
+    bad.write_text("hello")
+    assert main(["scan", str(bad)]) == 2
+    assert main(["scan", str(tmp_path / "missing.jpg")]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable image" in err and "no such file" in err
+
+
+def test_zerogo_scan_help(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--size" in out and "--to-move" in out and "--komi" in out

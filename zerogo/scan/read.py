@@ -1,0 +1,764 @@
+"""Read a Go position from a photo: segment, find the board and its grid, call each point.
+
+The steps of ``Scanner.scan`` (photo coordinates: pixels of the working image, the
+photo scaled so that its longer side is at most ``WORKING_SIDE``):
+
+1. **network**: the working image, resized to the network's square input, goes through
+   ``ScanNet`` once: per-pixel probabilities of background / board / black / white,
+   and stone boxes by colour (SSD, per-class NMS);
+2. **board**: the largest connected region of board-or-stone pixels (with any other
+   region at least 15% of its size: an arm may cut the board in two); the four sides of
+   its quadrilateral are fitted as lines to its border (``nn.vision.geometry
+   .fit_quadrilateral``), so a corner under a hand comes back from its sides.  No
+   region, or one too small or not four-sided, is ``NoBoardError``;
+3. **grid**: the board is rectified (homography of the quadrilateral onto a square);
+   its grid lines show as dark valleys on the bare board (away from stones and
+   occluders) and its stones' box centres sit on the lines' crossings: the profiles of
+   both along the columns and the rows are fitted with N equally spaced lines for each
+   candidate size (``nn.vision.geometry.fit_lattice``); the best total fit gives the
+   board size (``size=`` skips the choice) and the grid's four corners.  A second pass
+   rectifies on those corners and refits, which removes what the board's outline got
+   wrong;
+4. **points**: each intersection is projected into the photo.  The segmentation's
+   probabilities averaged over a small disc there and the best detector box whose
+   centre falls nearest that point (within 0.45 of a spacing) each give a
+   distribution over (empty, black, white); their mean is the call's distribution, its
+   top probability the point's confidence.  Points below ``flag_threshold``, or that
+   the segmentation sees covered (an occluder), are flagged.
+
+Picture points: ``[row, col]`` with row 0 at the top of the photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from PIL import Image
+
+from nn.vision.geometry import (
+    apply_homography,
+    fit_lattice,
+    fit_quadrilateral,
+    grid_points,
+    homography,
+    warp_image,
+)
+from nn.vision.ssd import detect
+from zerogo.scan.model import ScanNet
+
+WORKING_SIDE = 640
+"""Longest side of the working image; larger photos are scaled down first."""
+SIZES = (9, 13, 19)
+"""Board sizes the scan tells apart when not told the size."""
+RECTIFIED = 320
+"""Side of the rectified board image of the grid fit, pixels."""
+MIN_BOARD_AREA = 0.02
+"""Smallest board region, as a fraction of the photo."""
+
+
+class NoBoardError(ValueError):
+    """No Go board was found in the photo; the message says what was missing."""
+
+
+@dataclass
+class ScanResult:
+    """What a scan read.
+
+    Attributes:
+        size: N.
+        stones: (N, N) int8, row 0 at the top: 0 empty, 1 black, 2 white.
+        confidence: (N, N) float, the probability of each call.
+        hidden: (N, N) bool, points the segmentation sees covered by something.
+        flagged: (N, N) bool, low-confidence or hidden points.
+        corners: (4, 2) the grid's corners in photo pixels (top-left, top-right,
+            bottom-right, bottom-left).
+        board_corners: (4, 2) the board outline's corners.
+        size_scores: lattice fit score of each candidate size.
+        size_confidence: how far the chosen size's score is ahead of the next one,
+            as a fraction of it (1 when the size was given).
+        grid_misfit: the share of confident stone boxes whose centres lie off the
+            grid's intersections (``grid_doubt``); above ``MISFIT`` every point is flagged.
+    """
+
+    size: int
+    stones: np.ndarray
+    confidence: np.ndarray
+    hidden: np.ndarray
+    flagged: np.ndarray
+    corners: np.ndarray
+    board_corners: np.ndarray
+    size_scores: dict[int, float] = field(default_factory=dict)
+    size_confidence: float = 1.0
+    grid_misfit: float = 0.0
+
+
+@dataclass
+class NetworkView:
+    """The network's reading of a working image.
+
+    Attributes:
+        probs: (4, S, S) float32 class probabilities at network resolution.
+        boxes: (K, 4) float32 xyxy stone boxes, network pixels.
+        scores: (K,) float32.
+        labels: (K,) int64, 1 black, 2 white.
+        scale: (sx, sy): working pixels per network pixel.
+    """
+
+    probs: np.ndarray
+    boxes: np.ndarray
+    scores: np.ndarray
+    labels: np.ndarray
+    scale: tuple[float, float]
+
+
+def working_image(photo: np.ndarray) -> np.ndarray:
+    """Return the photo (H, W, 3) uint8 scaled so its longer side is at most ``WORKING_SIDE``."""
+    height, width = photo.shape[:2]
+    factor = WORKING_SIDE / max(height, width)
+    if factor >= 1:
+        return photo
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return np.asarray(Image.fromarray(photo).resize(size, Image.Resampling.BILINEAR), np.uint8)
+
+
+class Scanner:
+    """Reads positions from photos with a ``ScanNet``.
+
+    Args:
+        model: the network (put in eval mode).
+        flag_threshold: confidence below which a point is flagged.
+        detection_threshold: score from which a box counts at a point.
+        threads: torch threads of the forward pass (None: leave torch's setting); one
+            is fastest on a busy machine.
+    """
+
+    def __init__(
+        self,
+        model: ScanNet,
+        flag_threshold: float = 0.9,
+        detection_threshold: float = 0.05,
+        threads: int | None = 1,
+    ) -> None:
+        self.model = model.eval()
+        self.flag_threshold = flag_threshold
+        self.detection_threshold = detection_threshold
+        self.threads = threads
+
+    # -- step 1 ---------------------------------------------------------------------
+    @torch.no_grad()
+    def look(self, image: np.ndarray, max_detections: int = 500) -> NetworkView:
+        """Run the network on a working image (H, W, 3) uint8."""
+        side = self.model.config.input_size
+        height, width = image.shape[:2]
+        if (height, width) != (side, side):
+            image = np.asarray(
+                Image.fromarray(image).resize((side, side), Image.Resampling.BILINEAR)
+            )
+        x = torch.from_numpy(np.array(image, dtype=np.float32)).permute(2, 0, 1)[None] / 255.0
+        previous = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            seg, box_logits, offsets = self.model(x)
+        finally:
+            torch.set_num_threads(previous)
+        probs = seg.softmax(dim=1)[0].numpy()
+        found = detect(
+            box_logits,
+            offsets,
+            self.model.priors(side, side),
+            score_threshold=self.detection_threshold,
+            iou_threshold=0.45,
+            max_detections=max_detections,
+        )[0]
+        return NetworkView(
+            probs=probs.astype(np.float32),
+            boxes=found.boxes.numpy().astype(np.float32),
+            scores=found.scores.numpy().astype(np.float32),
+            labels=found.labels.numpy(),
+            scale=(width / side, height / side),
+        )
+
+    # -- the whole scan -------------------------------------------------------------
+    def scan(self, photo: np.ndarray, size: int | None = None) -> ScanResult:
+        """Read the position in ``photo`` (H, W, 3) uint8 RGB.
+
+        Args:
+            photo: the photo.
+            size: the board size if known (2..19); None: told apart among ``SIZES``.
+
+        Returns:
+            The reading, with ``corners`` in the pixels of ``photo``.
+
+        Raises:
+            NoBoardError: when no board or no grid is found.
+            ValueError: for a size outside 2..19 or an image that is not (H, W, 3).
+        """
+        if photo.ndim != 3 or photo.shape[2] != 3:
+            raise ValueError(f"a photo must be (H, W, 3), not {photo.shape}")
+        if size is not None and not 2 <= size <= 19:
+            raise ValueError(f"board size must be 2..19, not {size}")
+        image = working_image(photo)
+        view = self.look(image)
+        result = self.read(image, view, size)
+        back = photo.shape[1] / image.shape[1], photo.shape[0] / image.shape[0]
+        result.corners = result.corners * back
+        result.board_corners = result.board_corners * back
+        return result
+
+    def read(self, image: np.ndarray, view: NetworkView, size: int | None = None) -> ScanResult:
+        """Steps 2-4 on a working image and the network's view of it."""
+        board = board_outline(view)
+        quad = board * np.array(view.scale)
+        gray = image.astype(np.float32).mean(axis=2)
+        sizes = (size,) if size is not None else SIZES
+        n, corners, scores = fit_grid(gray, view, quad, sizes)
+        corners = refine_grid(gray, view, corners, n)
+        corners = optimise_grid(gray, view, corners, n)
+        stones, confidence, hidden = read_points(view, corners, n, self.detection_threshold)
+        doubt, misfit = grid_doubt(view, corners, n)
+        flagged = (confidence < self.flag_threshold) | hidden | doubt
+        ordered = sorted(scores.values(), reverse=True)
+        margin = 1.0 if len(ordered) < 2 else (ordered[0] - ordered[1]) / max(abs(ordered[0]), 1e-9)
+        return ScanResult(
+            size=n,
+            stones=stones,
+            confidence=confidence,
+            hidden=hidden,
+            flagged=flagged,
+            corners=corners,
+            board_corners=quad,
+            size_scores=scores,
+            size_confidence=margin,
+            grid_misfit=misfit,
+        )
+
+
+# -- step 2: the board ----------------------------------------------------------------
+
+
+def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label the 4-connected regions of a bool mask.
+
+    Every pixel starts labelled with its own flat index; each round takes the smallest
+    label among the pixel and its in-mask neighbours, then jumps pointers (a pixel
+    takes its label's label), until nothing changes: each region ends labelled with
+    the index of its first pixel.
+
+    Returns:
+        ``(labels, sizes)``: labels (H, W) int64 (``H * W`` outside the mask) and the
+        pixel count of every label value (0 for values that label nothing).
+    """
+    height, width = mask.shape
+    sentinel = height * width
+    labels = np.where(mask, np.arange(sentinel).reshape(height, width), sentinel)
+    while mask.any():
+        padded = np.pad(labels, 1, constant_values=sentinel)
+        smallest = np.minimum.reduce(
+            [labels, padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]]
+        )
+        smallest = np.where(mask, smallest, sentinel)
+        flat = np.append(smallest.ravel(), sentinel)
+        for _ in range(4):  # pointer jumping
+            flat[:-1] = flat[flat[:-1]]
+        updated = flat[:-1].reshape(height, width)
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    return labels, np.bincount(labels[mask].ravel(), minlength=sentinel)
+
+
+def largest_component(mask: np.ndarray) -> np.ndarray:
+    """Return the largest 4-connected region of a bool mask (empty mask: all False)."""
+    if not mask.any():
+        return np.zeros_like(mask, dtype=bool)
+    labels, sizes = components(mask)
+    return labels == int(np.argmax(sizes))
+
+
+def _erode(mask: np.ndarray) -> np.ndarray:
+    """One 3x3 erosion of a bool mask (outside the image counts as outside the mask)."""
+    padded = np.pad(mask, 1)
+    out = mask.copy()
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            out &= padded[dy : dy + mask.shape[0], dx : dx + mask.shape[1]]
+    return out
+
+
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    """One 3x3 dilation of a bool mask."""
+    padded = np.pad(mask, 1)
+    out = mask.copy()
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            out |= padded[dy : dy + mask.shape[0], dx : dx + mask.shape[1]]
+    return out
+
+
+def board_region(mask: np.ndarray, share: float = 0.15, opening: int = 2) -> np.ndarray:
+    """Return the board's region of a board-or-stone mask.
+
+    The mask is first *opened* (``opening`` erosions, then as many dilations), which
+    cuts thin bridges to look-alike surroundings (a table of the same wood); then the
+    largest region is kept with every other region at least ``share`` of its size (an
+    arm across the board cuts it in two; both halves belong to it).
+    """
+    opened = mask
+    for _ in range(opening):
+        opened = _erode(opened)
+    if not opened.any():
+        return np.zeros_like(mask, dtype=bool)
+    labels, sizes = components(opened)
+    region = np.isin(labels, np.flatnonzero(sizes >= share * sizes.max()))
+    for _ in range(opening):
+        region = _dilate(region)
+    return region & mask
+
+
+def board_outline(view: NetworkView) -> np.ndarray:
+    """Return the board region's quadrilateral (4, 2), network pixels.
+
+    Raises:
+        NoBoardError: when there is no board-like region of four sides.
+    """
+    on_board = view.probs[1:].sum(axis=0) > 0.5
+    region = board_region(on_board)
+    if region.mean() < MIN_BOARD_AREA:
+        raise NoBoardError("no board found in the photo (no large board-coloured region)")
+    quad = fit_quadrilateral(region)
+    if quad is None:
+        raise NoBoardError("no board found in the photo (the board region has no four sides)")
+    x, y = quad[:, 0], quad[:, 1]
+    area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    if area < MIN_BOARD_AREA * region.size or region.sum() < 0.5 * area:
+        raise NoBoardError("no board found in the photo (the board region is not four-sided)")
+    return quad
+
+
+# -- step 3: the grid -----------------------------------------------------------------
+
+_SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+CENTRE_WEIGHT_STONES = 20
+"""Stones from which the stone-centre evidence weighs as much as the lines."""
+
+
+def _valley_maps(
+    rect: np.ndarray, free: np.ndarray, reach: int = 2
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dark-line evidence of a rectified board, per pixel.
+
+    Returns:
+        ``(vertical, vertical_ok, horizontal, horizontal_ok)``: how much darker each
+        pixel is than both its neighbours ``reach`` to the left and right (vertical
+        lines) or above and below (horizontal lines), and where that is measured on
+        bare board.
+    """
+    g = np.nan_to_num(rect, nan=0.0)
+    ok = free & np.isfinite(rect)
+
+    def shifted(a: np.ndarray, by: int, axis: int, fill: float | bool) -> np.ndarray:
+        """``a`` moved ``by`` along ``axis`` (no wrapping: the vacated edge is ``fill``)."""
+        out = np.full_like(a, fill)
+        src = [slice(None)] * 2
+        dst = [slice(None)] * 2
+        src[axis] = slice(None, -by) if by > 0 else slice(-by, None)
+        dst[axis] = slice(by, None) if by > 0 else slice(None, by)
+        out[tuple(dst)] = a[tuple(src)]
+        return out
+
+    def valley(axis: int) -> tuple[np.ndarray, np.ndarray]:
+        before = shifted(g, reach, axis, 0.0)
+        after = shifted(g, -reach, axis, 0.0)
+        depth = np.clip(np.minimum(before, after) - g, 0, None)
+        valid = ok & shifted(ok, reach, axis, False) & shifted(ok, -reach, axis, False)
+        return depth * valid, valid
+
+    v, v_ok = valley(1)
+    h, h_ok = valley(0)
+    return v, v_ok, h, h_ok
+
+
+EDGE_PX = 4
+"""Rectified pixels next to the board's edge (or a stone, or an occluder) that give no
+line evidence: the edge of a board is dark against its side and must not pass for a line."""
+
+
+def _bare_board(view: NetworkView, to_net: np.ndarray, side: int) -> np.ndarray:
+    """Where the rectified square shows bare board, ``EDGE_PX`` away from anything else."""
+    free = warp_image(view.probs[1], to_net, (side, side), fill=0.0) > 0.6
+    for _ in range(EDGE_PX):
+        free = _erode(free)
+    return free
+
+
+def _line_profiles(rect: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the dark-line profiles of the columns and the rows of a rectified board."""
+    v, v_ok, h, h_ok = _valley_maps(rect, free)
+    columns = v.sum(axis=0) / np.maximum(v_ok.sum(axis=0), 1)
+    rows = h.sum(axis=1) / np.maximum(h_ok.sum(axis=1), 1)
+    return columns, rows
+
+
+def _centre_profiles(
+    view: NetworkView, to_net: np.ndarray, side: int, threshold: float = 0.3
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Histograms of the stone boxes' centres along the columns and the rows, blurred."""
+    keep = view.scores >= threshold
+    if not keep.any():
+        return np.zeros(side), np.zeros(side), 0
+    centres = (view.boxes[keep, :2] + view.boxes[keep, 2:]) / 2
+    uv = apply_homography(np.linalg.inv(to_net), centres)
+    inside = np.all((uv >= 0) & (uv < side), axis=1)
+    uv, weights = uv[inside], view.scores[keep][inside]
+    kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.2) ** 2)
+
+    def histogram(values: np.ndarray) -> np.ndarray:
+        counts = np.bincount(values.astype(np.int64), weights=weights, minlength=side)[:side]
+        return np.convolve(counts, kernel, mode="same")
+
+    return histogram(uv[:, 0]), histogram(uv[:, 1]), int(inside.sum())
+
+
+def _evidence(
+    gray: np.ndarray, view: NetworkView, to_photo: np.ndarray, side: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Line and stone-centre evidence of a rectified board: column and row profiles.
+
+    ``to_photo`` maps the side x side square to the working image.  Each kind is
+    scaled to mean 1; stone centres weigh less while there are few of them.
+    """
+    rect = warp_image(gray, to_photo, (side, side), fill=np.nan)
+    to_net = np.diag([1 / view.scale[0], 1 / view.scale[1], 1.0]) @ to_photo
+    free = _bare_board(view, to_net, side)
+    columns, rows = _line_profiles(rect, free)
+    centre_columns, centre_rows, count = _centre_profiles(view, to_net, side)
+    weight = min(1.0, count / CENTRE_WEIGHT_STONES)
+    out = []
+    for lines, centres in ((columns, centre_columns), (rows, centre_rows)):
+        profile = lines / max(float(lines.mean()), 1e-9)
+        if count:
+            profile = profile + weight * centres / max(float(centres.mean()), 1e-9)
+        out.append(profile)
+    return out[0], out[1]
+
+
+def fit_grid(
+    gray: np.ndarray, view: NetworkView, quad: np.ndarray, sizes: tuple[int, ...]
+) -> tuple[int, np.ndarray, dict[int, float]]:
+    """Find the board size and the grid corners from the board's outline.
+
+    Returns:
+        ``(size, corners (4, 2) working-image pixels, score per size)``.
+
+    Raises:
+        NoBoardError: when no grid is found.
+    """
+    side = RECTIFIED
+    to_photo = homography(_SQUARE * side, quad)
+    columns, rows = _evidence(gray, view, to_photo, side)
+    scores, fits = {}, {}
+    for n in sizes:
+        x0, x1, sx = fit_lattice(columns, n, (0.0, 0.17 * side), (0.83 * side, side))
+        y0, y1, sy = fit_lattice(rows, n, (0.0, 0.17 * side), (0.83 * side, side))
+        scores[n] = sx + sy
+        fits[n] = (x0, x1, y0, y1)
+    best = max(scores, key=lambda k: scores[k])
+    if not scores[best] > 0:
+        raise NoBoardError("no grid lines found on the board")
+    x0, x1, y0, y1 = fits[best]
+    rect_corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    return best, apply_homography(to_photo, rect_corners), scores
+
+
+def refine_grid(gray: np.ndarray, view: NetworkView, corners: np.ndarray, n: int) -> np.ndarray:
+    """Refit the grid of ``n`` lines, rectifying on its current corners (one spacing of margin)."""
+    side = RECTIFIED
+    pad = side / (n + 1)
+    inner = np.array([[pad, pad], [side - pad, pad], [side - pad, side - pad], [pad, side - pad]])
+    to_photo = homography(inner, corners)
+    columns, rows = _evidence(gray, view, to_photo, side)
+    slack = 0.35 * (side - 2 * pad) / (n - 1)
+    low, high = (pad - slack, pad + slack), (side - pad - slack, side - pad + slack)
+    x0, x1, sx = fit_lattice(columns, n, low, high)
+    y0, y1, sy = fit_lattice(rows, n, low, high)
+    if sx <= 0 or sy <= 0:
+        return corners
+    return apply_homography(to_photo, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+
+
+def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinear samples of an (H, W) map at (..., 2) points (x, y); 0 outside."""
+    flat = points.reshape(-1, 2)
+    height, width = image.shape
+    inside = (flat[:, 0] >= 0) & (flat[:, 0] < width) & (flat[:, 1] >= 0) & (flat[:, 1] < height)
+    values = _bilinear(image[None], np.where(inside[:, None], flat, 0.0))[:, 0]
+    return np.where(inside, values, 0.0).reshape(points.shape[:-1])
+
+
+def optimise_grid(
+    gray: np.ndarray, view: NetworkView, corners: np.ndarray, n: int, evaluations: int = 400
+) -> np.ndarray:
+    """Move the grid's four corners, one coordinate at a time, to fit lines and stones best.
+
+    The board is rectified on the current corners (one spacing of margin).  A grid (a
+    homography from grid to rectified coordinates, so any perspective) scores the mean
+    line evidence along its 2N lines minus that along the lines halfway between them
+    or one spacing outside, plus the stone-centre density at its intersections minus
+    at its cell centres.  Each corner coordinate is moved by a step while that raises
+    the score; the step halves from half a spacing to a twentieth.  The axis-aligned
+    lattice fits cannot undo a board outline with one wrong corner; this can.
+
+    Returns:
+        (4, 2) the moved corners, working-image pixels.
+    """
+    side = RECTIFIED
+    pad = side / (n + 1)
+    inner = np.array([[pad, pad], [side - pad, pad], [side - pad, side - pad], [pad, side - pad]])
+    to_photo = homography(inner, corners)
+    rect = warp_image(gray, to_photo, (side, side), fill=np.nan)
+    to_net = np.diag([1 / view.scale[0], 1 / view.scale[1], 1.0]) @ to_photo
+    free = _bare_board(view, to_net, side)
+    v, v_ok, h, h_ok = _valley_maps(rect, free)
+    v = v / max(float(v[v_ok].mean()) if v_ok.any() else 0.0, 1e-9)
+    h = h / max(float(h[h_ok].mean()) if h_ok.any() else 0.0, 1e-9)
+    centres_x, centres_y, count = _centre_profiles(view, to_net, side)
+    stones = np.zeros((side, side))
+    if count:
+        keep = view.scores >= 0.3
+        uv = apply_homography(
+            np.linalg.inv(to_net), (view.boxes[keep, :2] + view.boxes[keep, 2:]) / 2
+        )
+        inside = np.all((uv >= 0) & (uv < side), axis=1)
+        cells = uv[inside].astype(np.int64)
+        np.add.at(stones, (cells[:, 1], cells[:, 0]), view.scores[keep][inside])
+        kernel = np.exp(-0.5 * (np.arange(-4, 5) / 1.2) ** 2)
+        stones = np.apply_along_axis(np.convolve, 0, stones, kernel, mode="same")
+        stones = np.apply_along_axis(np.convolve, 1, stones, kernel, mode="same")
+        stones *= min(1.0, count / CENTRE_WEIGHT_STONES) / max(float(stones.mean()), 1e-9)
+    t = np.linspace(0, n - 1, 4 * n)
+    k_on = np.arange(n, dtype=np.float64)
+    k_between = k_on[:-1] + 0.5
+    k_outside = np.array([-1.0, float(n)])
+    grid_square = _SQUARE * (n - 1)
+    ii, jj = np.meshgrid(k_on, k_on)
+    ci, cj = np.meshgrid(k_between, k_between)
+
+    def lines(to_rect: np.ndarray, ks: np.ndarray, vertical: bool) -> float:
+        a, b = np.meshgrid(ks, t, indexing="ij")
+        points = np.stack((a, b), -1) if vertical else np.stack((b, a), -1)
+        return float(_sample(v if vertical else h, apply_homography(to_rect, points)).mean())
+
+    def score(quad: np.ndarray) -> float:
+        try:
+            to_rect = homography(grid_square, quad)
+        except ValueError:
+            return -np.inf
+        total = 0.0
+        for vertical in (True, False):
+            on = lines(to_rect, k_on, vertical)
+            off = max(lines(to_rect, k_between, vertical), lines(to_rect, k_outside, vertical))
+            total += on - off
+        if count:
+            at = _sample(stones, apply_homography(to_rect, np.stack((ii, jj), -1))).mean()
+            mid = _sample(stones, apply_homography(to_rect, np.stack((ci, cj), -1))).mean()
+            total += float(at - mid)
+        return total
+
+    quad = inner.copy()
+    best = score(quad)
+    spacing = (side - 2 * pad) / (n - 1)
+    step = 0.5 * spacing
+    used = 1
+    while step >= 0.05 * spacing and used < evaluations:
+        improved = False
+        for index in range(8):
+            for sign in (1.0, -1.0):
+                trial = quad.copy()
+                trial.flat[index] += sign * step
+                value = score(trial)
+                used += 1
+                if value > best:
+                    quad, best, improved = trial, value, True
+                    break
+        if not improved:
+            step /= 2
+    return apply_homography(to_photo, quad)
+
+
+def fit_grid_to_stones(
+    view: NetworkView,
+    corners: np.ndarray,
+    n: int,
+    rounds: int = 3,
+    min_stones: int = 12,
+    score: float = 0.5,
+) -> np.ndarray:
+    """Refit the grid's homography to the detected stones' centres.
+
+    Each stone box's centre is taken to the grid (the current homography's inverse)
+    and paired with the nearest intersection when it lies within 0.3 of a spacing of
+    it; the homography from intersections to centres is refitted to all the pairs by
+    least squares.  A grid whose outline was bent by a bad board corner straightens
+    itself from the stones elsewhere.  Too few stones (or too few rows or columns
+    of them) leave the corners as they are.
+
+    Args:
+        view: the network's view (boxes in network pixels).
+        corners: (4, 2) the grid corners, working-image pixels.
+        n: the board size.
+        rounds: pairings and refits.
+        min_stones: stones needed for a refit.
+        score: box score from which a stone counts.
+
+    Returns:
+        (4, 2) the refitted corners.
+    """
+    keep = view.scores >= score
+    if keep.sum() < min_stones:
+        return corners
+    centres = (view.boxes[keep, :2] + view.boxes[keep, 2:]) / 2 * np.array(view.scale)
+    grid_square = _SQUARE * (n - 1)
+    for _ in range(rounds):
+        to_image = homography(grid_square, corners)
+        uv = apply_homography(np.linalg.inv(to_image), centres)
+        nearest = np.rint(uv)
+        paired = np.all(np.abs(uv - nearest) < 0.3, axis=1) & np.all(
+            (nearest >= 0) & (nearest <= n - 1), axis=1
+        )
+        rows, cols = np.unique(nearest[paired, 1]), np.unique(nearest[paired, 0])
+        if paired.sum() < min_stones or len(rows) < 3 or len(cols) < 3:
+            break
+        try:
+            fitted = homography(nearest[paired], centres[paired])
+        except ValueError:
+            break
+        corners = apply_homography(fitted, grid_square)
+    return corners
+
+
+MISFIT = 0.2
+"""Share of stone boxes off the grid above which the whole grid is in doubt."""
+
+
+def grid_doubt(
+    view: NetworkView, corners: np.ndarray, n: int, score: float = 0.5, off: float = 0.28
+) -> tuple[np.ndarray, float]:
+    """Flag the points where the grid and the detected stones disagree.
+
+    A confident stone box whose centre lies more than ``off`` of a spacing from every
+    intersection says the grid is misplaced there: the four points around it are
+    flagged.  When more than ``MISFIT`` of the boxes on the board are off, the grid is
+    in doubt everywhere and every point is flagged.
+
+    Returns:
+        ``(flags (N, N) bool, share of boxes off the grid)``.
+    """
+    flags = np.zeros((n, n), bool)
+    keep = view.scores >= score
+    if not keep.any():
+        return flags, 0.0
+    centres = (view.boxes[keep, :2] + view.boxes[keep, 2:]) / 2 * np.array(view.scale)
+    uv = apply_homography(homography(corners, _SQUARE * (n - 1)), centres)
+    on_board = np.all((uv > -0.5) & (uv < n - 0.5), axis=1)
+    uv = uv[on_board]
+    if len(uv) == 0:
+        return flags, 0.0
+    distance = np.abs(uv - np.rint(uv)).max(axis=1)
+    astray = uv[distance > off]
+    for u, v in astray:
+        for col in {int(np.floor(u)), int(np.ceil(u))}:
+            for row in {int(np.floor(v)), int(np.ceil(v))}:
+                if 0 <= row < n and 0 <= col < n:
+                    flags[row, col] = True
+    misfit = len(astray) / len(uv)
+    if misfit > MISFIT:
+        flags[:] = True
+    return flags, float(misfit)
+
+
+# -- step 4: the points ---------------------------------------------------------------
+
+
+def _bilinear(maps: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Sample (C, H, W) maps at (P, 2) points (x, y in pixels) -> (P, C); edges clamp."""
+    _, height, width = maps.shape
+    x = np.clip(points[:, 0] - 0.5, 0, width - 1)
+    y = np.clip(points[:, 1] - 0.5, 0, height - 1)
+    x0 = np.minimum(np.floor(x).astype(np.int64), width - 2)
+    y0 = np.minimum(np.floor(y).astype(np.int64), height - 2)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    top = maps[:, y0, x0].T * (1 - fx) + maps[:, y0, x0 + 1].T * fx
+    bottom = maps[:, y0 + 1, x0].T * (1 - fx) + maps[:, y0 + 1, x0 + 1].T * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def read_points(
+    view: NetworkView, corners: np.ndarray, n: int, detection_threshold: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Call every intersection: stones (N, N) int8, confidence (N, N), hidden (N, N) bool."""
+    scale = np.array(view.scale)
+    net_corners = corners / scale
+    points = grid_points(net_corners, n).reshape(-1, 2)  # network pixels
+    grid = points.reshape(n, n, 2)
+    step_x = np.linalg.norm(np.diff(grid, axis=1), axis=-1)
+    step_y = np.linalg.norm(np.diff(grid, axis=0), axis=-1)
+    spacing = np.minimum(
+        np.pad(step_x, ((0, 0), (0, 1)), mode="edge"), np.pad(step_y, ((0, 1), (0, 0)), mode="edge")
+    ).reshape(-1)
+    # segmentation: mean probabilities over a small disc around each point
+    angles = np.linspace(0, 2 * np.pi, 6, endpoint=False)
+    ring = np.stack((np.cos(angles), np.sin(angles)), 1)
+    offsets = np.vstack(([[0.0, 0.0]], 0.18 * ring, 0.3 * np.roll(ring, 1, axis=0) * [1, 1]))
+    samples = points[:, None, :] + offsets[None] * spacing[:, None, None]
+    probs = _bilinear(view.probs, samples.reshape(-1, 2)).reshape(len(points), len(offsets), 4)
+    probs = probs.mean(axis=1)
+    hidden = probs[:, 0] > 0.5
+    seg = np.stack((probs[:, 0] + probs[:, 1], probs[:, 2], probs[:, 3]), axis=1)
+    seg /= seg.sum(axis=1, keepdims=True)
+    # detector: the best box of each colour whose centre is nearest this point
+    det_black = np.zeros(len(points))
+    det_white = np.zeros(len(points))
+    if len(view.boxes):
+        to_grid = homography(net_corners, _SQUARE * (n - 1))
+        centres = (view.boxes[:, :2] + view.boxes[:, 2:]) / 2
+        uv = apply_homography(to_grid, centres)
+        nearest = np.rint(uv)
+        close = np.all(np.abs(uv - nearest) < 0.45, axis=1) & np.all(
+            (nearest >= 0) & (nearest <= n - 1), axis=1
+        )
+        keep = close & (view.scores >= detection_threshold)
+        index = (nearest[keep, 1] * n + nearest[keep, 0]).astype(np.int64)
+        for target, colour in ((det_black, 1), (det_white, 2)):
+            mine = view.labels[keep] == colour
+            np.maximum.at(target, index[mine], view.scores[keep][mine])
+    det = np.stack((np.clip(1 - det_black - det_white, 0, 1), det_black, det_white), axis=1)
+    det /= np.maximum(det.sum(axis=1, keepdims=True), 1e-9)
+    combined = 0.5 * seg + 0.5 * det
+    stones = combined.argmax(axis=1).astype(np.int8)
+    confidence = combined.max(axis=1)
+    return stones.reshape(n, n), confidence.reshape(n, n), hidden.reshape(n, n)
+
+
+__all__ = [
+    "MIN_BOARD_AREA",
+    "SIZES",
+    "WORKING_SIDE",
+    "NetworkView",
+    "NoBoardError",
+    "ScanResult",
+    "Scanner",
+    "board_outline",
+    "fit_grid",
+    "fit_grid_to_stones",
+    "grid_doubt",
+    "optimise_grid",
+    "board_region",
+    "components",
+    "largest_component",
+    "read_points",
+    "refine_grid",
+    "working_image",
+]
