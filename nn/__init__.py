@@ -17,7 +17,10 @@ Where to start reading:
 * ``nn.sequence``: sequence decoders (GRU with attention, WaveNet, Transformer decoder),
   teacher forcing and scheduled sampling, with nothing of Go in it (the Go model that
   predicts a search's principal variation is ``zerogo.pv_model``);
-* ``nn.bench``: evaluations-per-second benchmark, backends side by side.
+* ``nn.bench``: evaluations-per-second benchmark, backends side by side;
+* ``nn.vision``: detection (SSD on a MobileNet encoder), segmentation (U-Net), their
+  metrics (AP, mAP, IoU) and plane geometry, with nothing of Go in it (``zerogo scan``
+  reads boards from photos with it).
 
 This package knows nothing of GTP, GUIs or self-play; the search (``engine``) never
 imports it.  Importing ``nn`` itself imports no torch; import the modules.

@@ -13,7 +13,8 @@ On a split of the rendered dataset (``scripts/make_photos.py``), per board size:
   image since a 19x19 board holds up to 361 stones);
 * **segmentation**: IoU per class (background, board, black, white) at the network's
   resolution;
-* **photos/s**: whole scans (network and reading) per second, one torch thread.
+* **photos/s**: whole scans (network and reading, size found) per second, one torch
+  thread, on whatever else the machine is running (its load average is recorded).
 
 ``--gui N`` adds the shift test: N positions per size drawn by zerogo's own GUI board
 view (pygame, headless), which the renderer did not make.  ``--calibrate`` chooses the
@@ -85,29 +86,38 @@ class Tally:
         }
 
 
-def score_photo(
-    tally: Tally,
-    scanner: Scanner,
-    image: np.ndarray,
-    truth: np.ndarray,
-    occluded: np.ndarray,
-    view=None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scan one photo into ``tally``; return the (confidence, wrong) pairs of its points."""
-    n = truth.shape[0]
+def scan_once(scanner: Scanner, image: np.ndarray, max_detections: int = 500):
+    """Scan a photo as ``zerogo scan`` does; return (working image, view, result or None)."""
     work = working_image(image)
-    view = view if view is not None else scanner.look(work)
+    view = scanner.look(work, max_detections=max_detections)
+    try:
+        return work, view, scanner.read(work, view, None)
+    except NoBoardError:
+        return work, view, None
+
+
+def score_photo(
+    tally: Tally, scanner: Scanner, image: np.ndarray, truth: np.ndarray, occluded: np.ndarray
+):
+    """Scan one photo into ``tally``.
+
+    Returns:
+        The confidences and wrongness of its unoccluded points (photos of the right
+        size), the seconds of the scan itself (network and reading, as ``zerogo
+        scan``) and the network's view.
+    """
+    n = truth.shape[0]
+    start = time.perf_counter()
+    work, view, found = scan_once(scanner, image)
+    seconds = time.perf_counter() - start
     visible = ~occluded
     tally.photos += 1
     tally.points += int(visible.sum())
     tally.occluded += int(occluded.sum())
     confidences = np.zeros(0)
     wrongs = np.zeros(0, bool)
-    try:
-        found = scanner.read(work, view, None)
-    except NoBoardError:
+    if found is None:
         tally.no_board += 1
-        found = None
     if found is not None and found.size == n:
         tally.size_right += 1
         wrong = (found.stones != truth) & visible
@@ -125,7 +135,7 @@ def score_photo(
         tally.right_given += int(((given.stones == truth) & visible).sum())
     except NoBoardError:
         pass
-    return confidences, wrongs
+    return confidences, wrongs, seconds, view
 
 
 def evaluate_split(
@@ -139,19 +149,14 @@ def evaluate_split(
     seconds = 0.0
     count = len(data) if limit is None else min(limit, len(data))
     for i in tqdm(range(count), desc="scan", unit="photo", file=sys.stderr):
-        image = data.images[i]
-        start = time.perf_counter()
-        work = working_image(image)
-        view = scanner.look(work, max_detections=500)
-        c, w = score_photo(
+        c, w, spent, view = score_photo(
             tallies[int(data.sizes[i])],
             scanner,
-            image,
+            data.images[i],
             data.position(i),
             data.occluded_points(i),
-            view,
         )
-        seconds += time.perf_counter() - start
+        seconds += spent
         confidences.append(c)
         wrongs.append(w)
         scale = np.array(view.scale * 2)

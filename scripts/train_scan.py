@@ -4,8 +4,9 @@ One network, two losses: per-pixel cross-entropy for the segmentation (backgroun
 board, black, white) plus SSD's MultiBox loss (smooth L1 on matched priors' offsets,
 cross-entropy with 3:1 hard-negative mining) for the stone boxes.  Batches are random
 ``--crop`` squares of the training photos (or, one time in ``--whole``, the whole photo
-scaled down to the crop's size), flipped and turned by quarter turns; a few photos
-without any board teach the network that tables are not boards.  AdamW, linear warm-up
+scaled down to the crop's size), flipped and turned by quarter turns, a ``--colour``
+share of them recoloured; a few photos without any board teach the network that tables
+are not boards.  AdamW, linear warm-up
 then cosine decay, one CPU thread.
 
     nice -n 5 .venv/bin/python scripts/train_scan.py --data data/scan/photos \\
@@ -50,6 +51,22 @@ def _turn(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray, rng: np.random
     return np.ascontiguousarray(image), np.ascontiguousarray(mask), boxes.reshape(-1, 4)
 
 
+def _recolour(image: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Jitter an image's colours (3, H, W) in [0, 1]: channel mixing, gains, contrast, gray.
+
+    Woods, stones and tables the renderer never drew differ first in colour; this
+    keeps the network from leaning on the training families' exact hues.
+    """
+    mixing = torch.eye(3) + torch.from_numpy(rng.normal(0, 0.08, (3, 3))).float()
+    gains = torch.from_numpy(rng.uniform(0.8, 1.2, 3)).float()
+    out = torch.einsum("ij,jhw->ihw", mixing * gains[:, None], image)
+    mean = out.mean()
+    out = (out - mean) * float(rng.uniform(0.7, 1.3)) + mean + float(rng.uniform(-0.1, 0.1))
+    if rng.uniform() < 0.1:
+        out = out.mean(dim=0, keepdim=True).expand(3, -1, -1)
+    return out.clamp(0, 1)
+
+
 def sample_batch(
     data: PhotoSet,
     empties: list[np.ndarray],
@@ -57,8 +74,12 @@ def sample_batch(
     crop: int,
     whole: float,
     rng: np.random.Generator,
+    colour: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-    """Return images (B, 3, crop, crop), masks (B, crop, crop), boxes and labels per image."""
+    """Return images (B, 3, crop, crop), masks (B, crop, crop), boxes and labels per image.
+
+    ``colour`` is the share of images whose colours are jittered (``_recolour``).
+    """
     images, masks, boxes, labels = [], [], [], []
     for _ in range(batch):
         if empties and rng.uniform() < 0.04:
@@ -88,7 +109,8 @@ def sample_batch(
             kept = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]) >= 0.6 * np.maximum(area, 1e-6)
             box, label = box[kept], label[kept]
         image, mask, box = _turn(image, mask, box, rng)
-        images.append(torch.from_numpy(image).permute(2, 0, 1).float() / 255.0)
+        tensor = torch.from_numpy(image).permute(2, 0, 1).float() / 255.0
+        images.append(_recolour(tensor, rng) if rng.uniform() < colour else tensor)
         masks.append(torch.from_numpy(mask.astype(np.int64)))
         boxes.append(torch.from_numpy(box.astype(np.float32)))
         labels.append(torch.from_numpy(label.astype(np.int64)))
@@ -103,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--crop", type=int, default=256)
     parser.add_argument("--whole", type=float, default=0.25, help="share of whole, scaled photos")
+    parser.add_argument("--colour", type=float, default=0.0, help="share of recoloured photos")
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--warmup", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
@@ -145,13 +168,15 @@ def main(argv: list[str] | None = None) -> int:
         "crop": args.crop,
         "lr": args.lr,
         "seed": args.seed,
+        "colour": args.colour,
+        "init": str(args.init) if args.init else None,
     }
     cpu_start = time.process_time()
     bar = tqdm(range(args.steps), desc="train scan", unit="step", file=sys.stderr)
     smooth: dict[str, float] = {}
     for step in bar:
         images, masks, boxes, labels = sample_batch(
-            data, empties, args.batch, args.crop, args.whole, rng
+            data, empties, args.batch, args.crop, args.whole, rng, args.colour
         )
         target_labels, target_offsets = multibox_targets(
             boxes, labels, priors, model.config.match_iou

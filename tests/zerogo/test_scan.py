@@ -20,7 +20,15 @@ from zerogo.cli import main
 from zerogo.scan.dataset import PositionPool, load_photos, render_many, write_shard
 from zerogo.scan.model import DEFAULT_MODEL, ScanNet, load_model, save_model
 from zerogo.scan.positions import from_board_array, random_position, to_board_array
-from zerogo.scan.read import NetworkView, Scanner, board_outline, fit_grid, read_points, refine_grid
+from zerogo.scan.read import (
+    NetworkView,
+    Scanner,
+    board_outline,
+    fit_grid,
+    grid_doubt,
+    read_points,
+    refine_grid,
+)
 from zerogo.scan.record import diagram, position_sgf
 from zerogo.scan.render import (
     BLACK_STONE,
@@ -88,6 +96,18 @@ def test_the_pipeline_reads_the_position_given_a_perfect_network(seed: int) -> N
     read, confidence, hidden = read_points(view, corners, size)
     np.testing.assert_array_equal(read, photo.stones)
     assert not hidden.any() and confidence.min() > 0.9
+
+
+def test_a_grid_off_the_stones_is_in_doubt() -> None:
+    rng = np.random.default_rng(4)
+    photo = render_photo(random_position(13, rng, moves=90), rng, "kaya", EASY)
+    view = oracle_view(photo)
+    flags, misfit = grid_doubt(view, photo.corners, 13)
+    assert misfit == 0.0 and not flags.any()
+    spacing = np.linalg.norm(photo.corners[1] - photo.corners[0]) / 12
+    shifted = photo.corners + 0.5 * spacing  # half a cell off: every stone between points
+    flags, misfit = grid_doubt(view, shifted, 13)
+    assert misfit > 0.9 and flags.all()
 
 
 def test_position_sgf_round_trips_through_the_sgf_loader(tmp_path) -> None:
