@@ -110,19 +110,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    out = Path(args.out)
-    config = SelfPlayConfig(
-        size=9,
-        komi=7.5,
-        slots=args.slots,
-        visits=args.visits,
-        random_moves=30,
-        resign_threshold=0.0,
-        no_resign_fraction=0.0,
-        games_per_shard=16,
-    )
+def play_games(
+    args: argparse.Namespace, config: SelfPlayConfig
+) -> tuple[list[GameRecord], list, float]:
+    """Play ``args.games`` self-play games of ``args.weights`` (float32, one thread per
+    worker, ``args.workers``, ``args.seed``, ``args.backend``; a progress bar unless
+    ``args.quiet``) in a temporary folder.
+
+    Returns:
+        (the games in shard order, the workers' reports, wall seconds).
+    """
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="zerogo-dataset-") as tmp:
         raw = Path(tmp)
@@ -153,21 +150,45 @@ def main(argv: list[str] | None = None) -> int:
         if bar is not None:
             bar.close()
         games = [g for path in list_shards(raw) for g in unpack_games(read_shard(path))]
-    elapsed = time.monotonic() - start
-    splits = split_games(games, tuple(args.split), args.seed)
+    return games, reports, time.monotonic() - start
+
+
+def write_splits(splits: dict[str, list[GameRecord]], out: Path) -> dict[str, str]:
+    """Write each split as ``out/SPLIT/shard-KKKK.npz`` (``GAMES_PER_SHARD`` games each),
+    replacing the split folders; return {relative path: SHA-256} of the files."""
     for name in SPLITS:
-        folder = out / name
-        if folder.exists():
-            shutil.rmtree(folder)
+        if (out / name).exists():
+            shutil.rmtree(out / name)
     files: dict[str, str] = {}
-    counts: dict[str, dict[str, int]] = {}
     for name, part in splits.items():
         for k in range(0, len(part), GAMES_PER_SHARD):
             path = write_shard(
                 out / name / f"shard-{k // GAMES_PER_SHARD:04d}.npz", part[k : k + GAMES_PER_SHARD]
             )
             files[str(path.relative_to(out))] = sha256(path)
-        counts[name] = {"games": len(part), "positions": sum(len(g.moves) for g in part)}
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    out = Path(args.out)
+    config = SelfPlayConfig(
+        size=9,
+        komi=7.5,
+        slots=args.slots,
+        visits=args.visits,
+        random_moves=30,
+        resign_threshold=0.0,
+        no_resign_fraction=0.0,
+        games_per_shard=16,
+    )
+    games, reports, elapsed = play_games(args, config)
+    splits = split_games(games, tuple(args.split), args.seed)
+    files = write_splits(splits, out)
+    counts = {
+        name: {"games": len(part), "positions": sum(len(g.moves) for g in part)}
+        for name, part in splits.items()
+    }
     manifest = {
         "description": "9x9 self-play of the shipped network, split by game",
         "weights": Path(args.weights).name,

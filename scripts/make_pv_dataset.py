@@ -25,26 +25,20 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from make_dataset import finished_games, sha256, split_games  # noqa: E402
+from make_dataset import SPLITS, play_games, sha256, split_games, write_splits  # noqa: E402
 
-from selfplay.process import run_workers  # noqa: E402
-from selfplay.shards import GameRecord, list_shards, read_shard, unpack_games, write_shard  # noqa: E402
+from selfplay.shards import GameRecord  # noqa: E402
 from selfplay.worker import SelfPlayConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WEIGHTS = ROOT / "zerogo" / "networks" / "b6c64-9x9.pt"
-SPLITS = ("train", "validation", "test")
-GAMES_PER_SHARD = 100
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -97,48 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         pv_length=args.pv_length,
         pv_min_visits=min(400, args.visits),
     )
-    start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="zerogo-pv-dataset-") as tmp:
-        raw = Path(tmp)
-        bar = None
-        if not args.quiet:
-            from tqdm import tqdm
-
-            bar = tqdm(total=args.games, unit="game", desc="self-play")
-
-        def poll() -> None:
-            if bar is not None:
-                bar.n = min(finished_games(raw), args.games)
-                bar.refresh()
-
-        reports = run_workers(
-            args.weights,
-            config,
-            raw,
-            workers=args.workers,
-            games=args.games,
-            threads=1,
-            seed=args.seed,
-            dtype="float32",
-            poll=poll,
-            backend=args.backend,
-        )
-        poll()
-        if bar is not None:
-            bar.close()
-        games = [g for path in list_shards(raw) for g in unpack_games(read_shard(path))]
-    elapsed = time.monotonic() - start
+    games, reports, elapsed = play_games(args, config)
     splits = split_games(games, (0.8, 0.1, 0.1), args.seed)
-    for name in SPLITS:
-        if (out / name).exists():
-            shutil.rmtree(out / name)
-    files: dict[str, str] = {}
-    for name, part in splits.items():
-        for k in range(0, len(part), GAMES_PER_SHARD):
-            path = write_shard(
-                out / name / f"shard-{k // GAMES_PER_SHARD:04d}.npz", part[k : k + GAMES_PER_SHARD]
-            )
-            files[str(path.relative_to(out))] = sha256(path)
+    files = write_splits(splits, out)
     counts = {name: pv_counts(part) for name, part in splits.items()}
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     manifest = {
