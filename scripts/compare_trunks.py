@@ -15,8 +15,14 @@ measured on ``DATA/test``:
 * training CPU-seconds (process time of the forward, backward and optimiser steps,
   sampling excluded) and wall seconds.
 
-One JSON record is written (``--out``).  Timings are of this machine at the time of
-the run (its load is recorded); compare rows of one run only.
+One JSON record is written (``--out``), rewritten after every trunk so that a killed
+run resumes with ``--resume`` (trunks already in the record with the same settings are
+kept, not retrained).  With ``--save-dir`` every trained network is also written as a
+checkpoint that ``zerogo gtp --weights`` and ``zerogo match`` load, for the equal-time
+matches.  Training CPU-seconds are process time, so they hold under load; evals/s do
+not: ``--speed-only`` re-measures them from the saved checkpoints (all trunks taking
+turns, best of ``--speed-rounds``) while the machine is quiet.  Timings are of this
+machine at the time of the run (its load is recorded); compare rows of one run only.
 
 Usage (a short run to check it works; the comparison wants far more samples)::
 
@@ -65,10 +71,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--eval-positions", type=int, default=4096, help="test positions measured (4096)"
     )
+    parser.add_argument(
+        "--schedule",
+        choices=("cosine", "constant"),
+        default="cosine",
+        help="learning rate: cosine decay to 0 over the samples (default) or constant",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
     parser.add_argument(
         "--speed-seconds", type=float, default=2.0, help="seconds per evals/s measurement (2)"
+    )
+    parser.add_argument(
+        "--save-dir", default=None, help="write each trained network to SAVE_DIR/PRESET.pt"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the trunks already in --out (same settings)"
+    )
+    parser.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="re-measure evals/s of the checkpoints in --save-dir and update --out",
+    )
+    parser.add_argument(
+        "--speed-rounds", type=int, default=3, help="rounds of --speed-only (best kept, 3)"
     )
     parser.add_argument(
         "--out",
@@ -78,6 +104,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.samples < 1 or args.batch_size < 1 or args.eval_positions < 1:
         parser.error("--samples, --batch-size and --eval-positions must be positive")
+    if args.speed_only and not args.save_dir:
+        parser.error("--speed-only needs --save-dir (the trained checkpoints)")
     return args
 
 
@@ -126,6 +154,11 @@ def run_one(name: str, args: argparse.Namespace, size: int) -> dict[str, Any]:
     model = GoNet(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps = (args.samples + args.batch_size - 1) // args.batch_size
+    scheduler = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+        if args.schedule == "cosine"
+        else None
+    )
     cpu = wall = 0.0
     model.train()
     for step in range(steps):
@@ -135,6 +168,8 @@ def run_one(name: str, args: argparse.Namespace, size: int) -> dict[str, Any]:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         cpu += time.process_time() - cpu0
         wall += time.perf_counter() - wall0
         if (step + 1) % max(1, steps // 10) == 0:
@@ -154,6 +189,15 @@ def run_one(name: str, args: argparse.Namespace, size: int) -> dict[str, Any]:
     metrics = {key: value / max(count, 1) for key, value in totals.items()}
     example = batches[0].planes
     macs = count_macs(model, example[:1])
+    if args.save_dir:
+        from nn.checkpoint import save_checkpoint
+
+        folder = Path(args.save_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        extra = {"name": name, "step": steps, "samples": steps * args.batch_size,
+                 "dataset_seed": args.dataset_seed}
+        save_checkpoint(folder / f"{name}.pt", model, config, extra,
+                        feature_config=DEFAULT_CONFIG)
     return {
         "preset": name,
         "config": config.to_dict(),
@@ -174,17 +218,111 @@ def run_one(name: str, args: argparse.Namespace, size: int) -> dict[str, Any]:
     }
 
 
+def speed_pass(record: dict[str, Any], args: argparse.Namespace) -> None:
+    """Re-measure evals/s at batch 1 and 16 of each row's saved checkpoint, in turns."""
+    import torch
+
+    from nn.checkpoint import load_checkpoint
+
+    data = Path(args.data)
+    planes = _example_planes(data)
+    models = {}
+    for row in record["rows"]:
+        model, _config, _extra = load_checkpoint(Path(args.save_dir) / f"{row['preset']}.pt")
+        models[row["preset"]] = model.eval()
+    best: dict[tuple[str, int], float] = {}
+    for _ in range(args.speed_rounds):
+        for batch in (1, 16):
+            for name, model in models.items():
+                rate = evals_per_second(model, planes, batch, args.speed_seconds)
+                best[name, batch] = max(best.get((name, batch), 0.0), rate)
+    for row in record["rows"]:
+        row["evals_per_second_b1"] = round(best[row["preset"], 1], 1)
+        row["evals_per_second_b16"] = round(best[row["preset"], 16], 1)
+    record["speed"] = {
+        "command": "scripts/compare_trunks.py " + " ".join(sys.argv[1:]),
+        "rounds": args.speed_rounds,
+        "seconds": args.speed_seconds,
+        "threads": torch.get_num_threads(),
+        "load_average": list(os.getloadavg()),
+        "measured": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def _example_planes(data: Path) -> Any:
+    """Return a batch of test positions' input planes."""
+    from engine.features import DEFAULT_CONFIG
+    from trainer.dataset import BatchSampler
+    from trainer.replay import ReplayBuffer
+
+    buffer = ReplayBuffer(data / "test", window_games=10**7)
+    buffer.refresh()
+    tester = BatchSampler(buffer, DEFAULT_CONFIG, 256, seed=0, augment=False)
+    return tester.fixed_batches("train", positions=256, batch_size=256)[0].planes
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     data = Path(args.data)
+    out = Path(args.out)
     manifest_path = data / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    args.dataset_seed = manifest.get("seed")
+    if args.speed_only:
+        record = json.loads(out.read_text())
+        speed_pass(record, args)
+        _write(out, record)
+        for row in record["rows"]:
+            print(f"{row['preset']}: {row['evals_per_second_b1']:.0f}/"
+                  f"{row['evals_per_second_b16']:.0f} evals/s (b1/b16)")
+        print(f"wrote {out}")
+        return 0
+    settings = {
+        "samples": args.samples,
+        "batch_size": args.batch_size,
+        "optimizer": "adamw",
+        "lr": args.lr,
+        "schedule": args.schedule,
+        "weight_decay": args.weight_decay,
+        "threads": args.threads,
+        "seed": args.seed,
+        "dtype": "float32",
+    }
+    rows: list[dict[str, Any]] = []
+    if args.resume and out.exists():
+        previous = json.loads(out.read_text())
+        if previous.get("settings") != settings:
+            print(f"{out} was made with other settings; give another --out", file=sys.stderr)
+            return 2
+        rows = previous["rows"]
+    record = {
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": "scripts/compare_trunks.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "dataset": {
+            "path": str(data.resolve().relative_to(ROOT)) if data.resolve().is_relative_to(ROOT)
+            else str(data),
+            "seed": manifest.get("seed"),
+            "games": manifest.get("games"),
+            "counts": manifest.get("counts"),
+        },
+        "settings": settings,
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average": list(os.getloadavg()),
+            "torch": torch.__version__,
+        },
+        "rows": rows,
+    }
     size = 9
-    rows = []
+    done = {row["preset"] for row in rows}
     for name in [n.strip() for n in args.presets.split(",") if n.strip()]:
+        if name in done:
+            print(f"{name}: already in {out}, kept")
+            continue
         print(f"{name}: training on {args.samples} samples", flush=True)
         rows.append(run_one(name, args, size))
         row = rows[-1]
@@ -195,38 +333,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['train_cpu_seconds']:.1f} CPU-s",
             flush=True,
         )
-    record = {
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "command": "scripts/compare_trunks.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "dataset": {
-            "path": str(data),
-            "seed": manifest.get("seed"),
-            "games": manifest.get("games"),
-            "counts": manifest.get("counts"),
-        },
-        "settings": {
-            "samples": args.samples,
-            "batch_size": args.batch_size,
-            "optimizer": "adamw",
-            "lr": args.lr,
-            "weight_decay": args.weight_decay,
-            "threads": args.threads,
-            "seed": args.seed,
-            "dtype": "float32",
-        },
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average": list(os.getloadavg()),
-            "torch": torch.__version__,
-        },
-        "rows": rows,
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2) + "\n")
+        record["machine"]["load_average"] = list(os.getloadavg())
+        _write(out, record)
+    _write(out, record)
     print(f"wrote {out}")
     return 0
+
+
+def _write(out: Path, record: dict[str, Any]) -> None:
+    """Write the record atomically (a kill leaves the old one or the new one)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n")
+    os.replace(tmp, out)
 
 
 if __name__ == "__main__":

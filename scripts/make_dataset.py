@@ -20,6 +20,14 @@ Usage::
     nice -n 10 .venv/bin/python scripts/make_dataset.py --games 2000 --visits 100 \
         --seed 20261128 --out benchmarks/dataset
 
+With ``--from-run RUN --network NAME`` no game is played: the games are those of the
+committed shards of a training run (``RUN/shards``, listed in its ``lineage.jsonl``)
+that network ``NAME`` alone played, e.g. the 9x9 campaign's games of ``gen-0000`` (the
+shipped network, 100 visits, resignation on for 90% of games), split the same way::
+
+    .venv/bin/python scripts/make_dataset.py --from-run campaign/9x9/run \
+        --network gen-0000 --seed 20261204 --out benchmarks/dataset
+
 Regenerating with the same settings on the same machine and backend replays the same
 games (search and sampling are seeded per worker); other machines may differ in the
 last float bits of the network and hence in some moves.
@@ -74,6 +82,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--backend", default="torch", help="inference backend (torch)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--from-run",
+        default=None,
+        metavar="RUN",
+        help="take the games of RUN/shards instead of playing (with --network)",
+    )
+    parser.add_argument(
+        "--network", default="gen-0000", help="with --from-run: the network whose games to take"
+    )
     args = parser.parse_args(argv)
     if args.games < len(SPLITS):
         parser.error("--games must be at least 3")
@@ -153,6 +170,26 @@ def play_games(
     return games, reports, time.monotonic() - start
 
 
+def run_games(run: Path, network: str) -> tuple[list[GameRecord], dict[str, str]]:
+    """Return the games of ``run``'s shards played by ``network`` alone (shards in the
+    order of ``lineage.jsonl``) and {shard name: SHA-256} of the shards they came from."""
+    folder = run / "shards"
+    games: list[GameRecord] = []
+    sources: dict[str, str] = {}
+    for line in (folder / "lineage.jsonl").read_text().splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        path = folder / entry["shard"]
+        if entry.get("networks") != [network] or not path.exists():
+            continue
+        games.extend(unpack_games(read_shard(path)))
+        sources[entry["shard"]] = sha256(path)
+    if not games:
+        raise SystemExit(f"make_dataset: no shard of {folder} holds games of {network} alone")
+    return games, sources
+
+
 def write_splits(splits: dict[str, list[GameRecord]], out: Path) -> dict[str, str]:
     """Write each split as ``out/SPLIT/shard-KKKK.npz`` (``GAMES_PER_SHARD`` games each),
     replacing the split folders; return {relative path: SHA-256} of the files."""
@@ -182,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         no_resign_fraction=0.0,
         games_per_shard=16,
     )
+    if args.from_run:
+        return from_run(args, out)
     games, reports, elapsed = play_games(args, config)
     splits = split_games(games, tuple(args.split), args.seed)
     files = write_splits(splits, out)
@@ -213,6 +252,49 @@ def main(argv: list[str] | None = None) -> int:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     total = sum(c["positions"] for c in counts.values())
     print(f"{len(games)} games, {total} positions in {elapsed:.0f} s -> {out}")
+    return 0
+
+
+def from_run(args: argparse.Namespace, out: Path) -> int:
+    """Make the dataset from a run's committed shards (``--from-run``)."""
+    run = Path(args.from_run)
+    games, sources = run_games(run, args.network)
+    splits = split_games(games, tuple(args.split), args.seed)
+    # written beside ``out`` and swapped in, so a reader never sees half a dataset
+    staging = out.with_name(out.name + ".new")
+    if staging.exists():
+        shutil.rmtree(staging)
+    files = write_splits(splits, staging)
+    counts = {
+        name: {"games": len(part), "positions": sum(len(g.moves) for g in part)}
+        for name, part in splits.items()
+    }
+    pipeline = run / "pipeline.json"
+    manifest = {
+        "description": f"9x9 self-play of {args.network} in {run.name} (the shipped network), "
+        "split by game",
+        "source_run": str(run),
+        "network": args.network,
+        "run_settings": json.loads(pipeline.read_text()) if pipeline.exists() else None,
+        "source_shards": sources,
+        "seed": args.seed,
+        "games": len(games),
+        "split_fractions": list(args.split),
+        "counts": counts,
+        "command": "scripts/make_dataset.py " + " ".join(sys.argv[1:]),
+        "files": files,
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    if (out / "README.md").exists():  # the dataset's description stays with it
+        shutil.copy2(out / "README.md", staging / "README.md")
+    old = out.with_name(out.name + ".old")
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
+    total = sum(c["positions"] for c in counts.values())
+    print(f"{len(games)} games, {total} positions from {len(sources)} shards -> {out}")
     return 0
 
 

@@ -152,13 +152,13 @@ def _nn(args: argparse.Namespace) -> dict[str, object]:
             weights=args.weights,
             rounds=args.rounds,
         )
-    result["git_commit"] = _git_commit()
+    result["git_commit"] = git_commit()
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     """Return the HEAD commit of the source tree (with "+dirty" for local changes), or None."""
     import subprocess
 

@@ -27,7 +27,8 @@ DESCRIPTION = """Compress a trained network into a smaller or faster form that
 
   zerogo compress quantize --weights zerogo/networks/b6c64-9x9.pt -o b6c64-int8.onnx
   zerogo compress distill --teacher zerogo/networks/b6c64-9x9.pt --student b4c48 -o s.pt
-  zerogo compress prune --weights zerogo/networks/b6c64-9x9.pt --method channels --amount 0.5 -o p.pt
+  zerogo compress prune --weights zerogo/networks/b6c64-9x9.pt --method channels \\
+      --amount 0.5 -o p.pt
   zerogo compress export --weights zerogo/networks/b6c64-9x9.pt -o b6c64.onnx
 
 Run 'zerogo compress ACTION --help' for the options of each."""

@@ -15,7 +15,9 @@ Four point pairs, no three on a line, fix it.
   the straight runs of its hull border (a Hough vote refined by least squares) are
   candidate sides, and the four that cover the region best win, so a corner that is
   hidden is recovered from its sides;
-* ``fit_lattice``: the first and last of ``n`` equally spaced peaks in a 1-D profile.
+* ``fit_lattice``: the first and last of ``n`` equally spaced peaks in a 1-D profile;
+* ``fit_lattice_homography``: refit a lattice's homography to points near its nodes
+  (iterative closest node: pair, refit by least squares, repeat).
 
 Points are ``(x, y)`` pixel coordinates (x to the right, y down); the pixel ``[r, c]``
 of an array covers ``[c, c+1) x [r, r+1)`` and its centre is ``(c + 0.5, r + 0.5)``.
@@ -512,11 +514,99 @@ def fit_lattice(
     return float(a[i, j]), float(b[i, j]), float(score[i, j])
 
 
+def fit_lattice_homography(
+    points: np.ndarray,
+    h: np.ndarray,
+    nodes: tuple[int, int] | None = None,
+    tolerance: float = 0.3,
+    rounds: int = 6,
+    min_pairs: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refit a lattice's homography to points that lie near its nodes (iterative closest node).
+
+    Each round takes the points to lattice coordinates (``h``'s inverse), pairs each
+    with its nearest node (integer coordinates) when it lies within ``tolerance`` of it
+    in both coordinates (and, with ``nodes``, inside the lattice), and refits ``h`` to
+    all pairs by least squares (``homography``), then again without the pairs that fit
+    leaves more than half the tolerance off (points paired with the wrong node).
+    Points off every node (outliers, points of a part the current ``h`` gets wrong)
+    take no part; a refit that pairs them later brings them in.  The rounds stop when
+    the pairs stop changing; the homography with the most points within half the
+    tolerance of a node is returned.
+
+    Args:
+        points: (P, 2) image points.
+        h: (3, 3) the starting lattice -> image homography (node ``(i, j)`` at lattice
+            coordinates ``(x, y) = (i, j)``).
+        nodes: ``(columns, rows)`` of a finite lattice: pairs only with nodes
+            ``0 <= x < columns``, ``0 <= y < rows``; None: unbounded.
+        tolerance: the largest distance from a node that pairs, lattice spacings.
+        rounds: the most refits.
+        min_pairs: pairs needed for a refit (fewer leave ``h`` as it is).
+
+    Returns:
+        ``(h, inliers)``: the refitted homography and the (P,) bool mask of the points
+        paired in its last round.
+
+    Raises:
+        ValueError: for points that are not (P, 2) or an ``h`` that is not (3, 3).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    h = np.asarray(h, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2 or h.shape != (3, 3):
+        raise ValueError(f"points must be (P, 2) and h (3, 3), not {points.shape}, {h.shape}")
+
+    def tight(current: np.ndarray) -> int:
+        """Points within half the tolerance of a node: how well ``current`` fits."""
+        uv = apply_homography(np.linalg.inv(current), points)
+        node = np.rint(np.nan_to_num(uv, nan=-1e9, posinf=-1e9, neginf=-1e9))
+        return int(np.all(np.abs(uv - node) < tolerance / 2, axis=1).sum())
+
+    def pair(current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        uv = apply_homography(np.linalg.inv(current), points)
+        node = np.rint(np.nan_to_num(uv, nan=-1e9, posinf=-1e9, neginf=-1e9))
+        close = np.all(np.abs(uv - node) < tolerance, axis=1)
+        if nodes is not None:
+            close &= (node[:, 0] >= 0) & (node[:, 0] < nodes[0])
+            close &= (node[:, 1] >= 0) & (node[:, 1] < nodes[1])
+        return node, close
+
+    node, paired = pair(h)
+    best = (tight(h), h, paired)
+    for _ in range(rounds):
+        if paired.sum() < max(min_pairs, 4) or len(np.unique(node[paired, 0])) < 2:
+            break
+        if len(np.unique(node[paired, 1])) < 2:
+            break
+        try:
+            fitted = homography(node[paired], points[paired])
+            # drop the pairs the fit does not follow (a point paired with the wrong
+            # node of a bent start), then fit again
+            residual = np.abs(apply_homography(np.linalg.inv(fitted), points) - node).max(axis=1)
+            trimmed = paired & (residual < tolerance / 2)
+            if trimmed.sum() >= max(min_pairs, 4) and trimmed.sum() < paired.sum():
+                fitted = homography(node[trimmed], points[trimmed])
+        except ValueError:
+            break
+        new_node, new_paired = pair(fitted)
+        if tight(fitted) >= best[0]:
+            best = (tight(fitted), fitted, new_paired)
+        done = np.array_equal(new_paired, paired) and np.array_equal(
+            new_node[new_paired], node[paired]
+        )
+        node, paired = new_node, new_paired
+        if done:
+            break
+    _, h, paired = best
+    return h, paired
+
+
 __all__ = [
     "UNIT_SQUARE",
     "apply_homography",
     "convex_hull",
     "fit_lattice",
+    "fit_lattice_homography",
     "fit_quadrilateral",
     "grid_points",
     "homography",

@@ -14,7 +14,7 @@ from PIL import Image
 
 from engine.board import WHITE
 from engine.sgf import load_sgf_file
-from nn.vision.geometry import grid_points
+from nn.vision.geometry import UNIT_SQUARE, apply_homography, grid_points, homography
 from tests.conftest import parse_diagram
 from zerogo.cli import main
 from zerogo.scan.dataset import PositionPool, load_photos, render_many, write_shard
@@ -25,9 +25,11 @@ from zerogo.scan.read import (
     Scanner,
     board_outline,
     fit_grid,
+    fit_grid_to_stones,
     grid_doubt,
     read_points,
     refine_grid,
+    slide_grid,
 )
 from zerogo.scan.record import diagram, position_sgf
 from zerogo.scan.render import (
@@ -157,6 +159,38 @@ def test_model_files_are_plain_weights(tmp_path) -> None:
 def test_the_shipped_model_is_small() -> None:
     assert DEFAULT_MODEL.is_file()
     assert DEFAULT_MODEL.stat().st_size <= 10 * 1024 * 1024
+
+
+def lattice_corners(corners: np.ndarray, size: int, moved: tuple[float, float]) -> np.ndarray:
+    """The corners of the same grid moved by ``moved`` (columns, rows) of its own lines."""
+    square = UNIT_SQUARE * (size - 1)
+    return apply_homography(homography(square, corners), square + np.array(moved))
+
+
+@pytest.mark.parametrize("seed, moved", [(6, (1, 0)), (7, (0, -1)), (8, (-1, 1))])
+def test_a_grid_one_line_off_slides_back(seed: int, moved: tuple[int, int]) -> None:
+    rng = np.random.default_rng(seed)
+    photo = render_photo(random_position(13, rng, moves=40), rng, "kaya", EASY)
+    view = oracle_view(photo)
+    gray = photo.image.astype(np.float32).mean(axis=2)
+    off = lattice_corners(photo.corners, 13, moved)
+    back = slide_grid(gray, view, off, 13)
+    assert np.abs(back - photo.corners).max() < 1.0
+    assert slide_grid(gray, view, photo.corners, 13) is photo.corners  # a right grid stays
+
+
+def test_a_grid_bent_by_a_bad_corner_straightens_on_its_stones() -> None:
+    rng = np.random.default_rng(9)
+    photo = render_photo(random_position(19, rng, moves=150), rng, "vinyl", EASY)
+    view = oracle_view(photo)
+    spacing = np.linalg.norm(photo.corners[1] - photo.corners[0]) / 18
+    bent = photo.corners.copy()
+    bent[3] += (0.5 * spacing, -0.4 * spacing)
+    fitted = fit_grid_to_stones(view, bent, 19)
+    error = np.linalg.norm(grid_points(fitted, 19) - grid_points(photo.corners, 19), axis=-1)
+    assert error.max() < 0.2 * spacing
+    stones, _, _ = read_points(view, fitted, 19)
+    np.testing.assert_array_equal(stones, photo.stones)
 
 
 @pytest.fixture(scope="module")

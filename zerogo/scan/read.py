@@ -40,6 +40,7 @@ from PIL import Image
 from nn.vision.geometry import (
     apply_homography,
     fit_lattice,
+    fit_lattice_homography,
     fit_quadrilateral,
     grid_points,
     homography,
@@ -208,6 +209,16 @@ class Scanner:
         result.board_corners = result.board_corners * back
         return result
 
+    def settle_grid(
+        self, gray: np.ndarray, view: NetworkView, corners: np.ndarray, n: int
+    ) -> np.ndarray:
+        """Fit the grid to the stones, slide it by whole lines; refine again when it moved."""
+        corners = fit_grid_to_stones(view, corners, n)
+        slid = slide_grid(gray, view, corners, n)
+        if slid is not corners:
+            corners = fit_grid_to_stones(view, optimise_grid(gray, view, slid, n), n)
+        return corners
+
     def read(self, image: np.ndarray, view: NetworkView, size: int | None = None) -> ScanResult:
         """Steps 2-4 on a working image and the network's view of it."""
         board = board_outline(view)
@@ -217,6 +228,7 @@ class Scanner:
         n, corners, scores = fit_grid(gray, view, quad, sizes)
         corners = refine_grid(gray, view, corners, n)
         corners = optimise_grid(gray, view, corners, n)
+        corners = self.settle_grid(gray, view, corners, n)
         stones, confidence, hidden = read_points(view, corners, n, self.detection_threshold)
         doubt, misfit = grid_doubt(view, corners, n)
         flagged = (confidence < self.flag_threshold) | hidden | doubt
@@ -386,10 +398,12 @@ EDGE_PX = 4
 line evidence: the edge of a board is dark against its side and must not pass for a line."""
 
 
-def _bare_board(view: NetworkView, to_net: np.ndarray, side: int) -> np.ndarray:
-    """Where the rectified square shows bare board, ``EDGE_PX`` away from anything else."""
+def _bare_board(
+    view: NetworkView, to_net: np.ndarray, side: int, edge: int = EDGE_PX
+) -> np.ndarray:
+    """Where the rectified square shows bare board, ``edge`` pixels away from anything else."""
     free = warp_image(view.probs[1], to_net, (side, side), fill=0.0) > 0.6
-    for _ in range(EDGE_PX):
+    for _ in range(edge):
         free = _erode(free)
     return free
 
@@ -592,26 +606,27 @@ def fit_grid_to_stones(
     view: NetworkView,
     corners: np.ndarray,
     n: int,
-    rounds: int = 3,
     min_stones: int = 12,
     score: float = 0.5,
+    tolerance: float = 0.3,
 ) -> np.ndarray:
     """Refit the grid's homography to the detected stones' centres.
 
-    Each stone box's centre is taken to the grid (the current homography's inverse)
-    and paired with the nearest intersection when it lies within 0.3 of a spacing of
-    it; the homography from intersections to centres is refitted to all the pairs by
-    least squares.  A grid whose outline was bent by a bad board corner straightens
-    itself from the stones elsewhere.  Too few stones (or too few rows or columns
-    of them) leave the corners as they are.
+    The stones' box centres are fitted as a lattice's nodes
+    (``nn.vision.geometry.fit_lattice_homography``: each centre pairs with the nearest
+    intersection within ``tolerance`` of a spacing, the homography is refitted to the
+    pairs by least squares, and again while the pairs change; the fit with the most
+    centres close to intersections wins, the start included): a grid bent by a bad
+    board corner straightens itself from the stones elsewhere.  Too few stones (or too
+    few rows or columns of them) leave the corners as they are.
 
     Args:
         view: the network's view (boxes in network pixels).
         corners: (4, 2) the grid corners, working-image pixels.
         n: the board size.
-        rounds: pairings and refits.
         min_stones: stones needed for a refit.
         score: box score from which a stone counts.
+        tolerance: the largest distance of a paired centre from its intersection, spacings.
 
     Returns:
         (4, 2) the refitted corners.
@@ -621,22 +636,115 @@ def fit_grid_to_stones(
         return corners
     centres = (view.boxes[keep, :2] + view.boxes[keep, 2:]) / 2 * np.array(view.scale)
     grid_square = _SQUARE * (n - 1)
-    for _ in range(rounds):
-        to_image = homography(grid_square, corners)
-        uv = apply_homography(np.linalg.inv(to_image), centres)
-        nearest = np.rint(uv)
-        paired = np.all(np.abs(uv - nearest) < 0.3, axis=1) & np.all(
-            (nearest >= 0) & (nearest <= n - 1), axis=1
-        )
-        rows, cols = np.unique(nearest[paired, 1]), np.unique(nearest[paired, 0])
-        if paired.sum() < min_stones or len(rows) < 3 or len(cols) < 3:
-            break
-        try:
-            fitted = homography(nearest[paired], centres[paired])
-        except ValueError:
-            break
-        corners = apply_homography(fitted, grid_square)
-    return corners
+    start = homography(grid_square, corners)
+    fitted, paired = fit_lattice_homography(
+        centres, start, nodes=(n, n), tolerance=tolerance, min_pairs=min_stones
+    )
+    if paired.sum() < min_stones:
+        return corners
+    return apply_homography(fitted, grid_square)
+
+
+SLIDE_REACH = 2
+"""Lines beyond the grid that ``slide_grid`` looks at on each side."""
+
+
+def _line_strengths(
+    gray: np.ndarray, view: NetworkView, to_image: np.ndarray, n: int, reach: int, cell: int = 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dark-line evidence of the grid's lines extended ``reach`` lines beyond it on each side.
+
+    Returns:
+        ``(columns, rows, column_cover, row_cover)`` (n + 2 reach,): for the lines
+        ``-reach .. n - 1 + reach`` of the lattice ``to_image`` maps into the photo, the
+        valley depth along the line less that halfway to its neighbours (the one
+        neighbour seen, next to the board's edge), averaged over the grid's span (bare
+        board only; unseen samples count 0); and the share of each line's span that the
+        segmentation sees as board or stone.
+    """
+    pad = reach + 0.5
+    side = int(round((n - 1 + 2 * pad) * cell))
+    to_lattice = np.array([[1 / cell, 0.0, -pad], [0.0, 1 / cell, -pad], [0.0, 0.0, 1.0]])
+    to_photo = to_image @ to_lattice
+    rect = warp_image(gray, to_photo, (side, side), fill=np.nan)
+    to_net = np.diag([1 / view.scale[0], 1 / view.scale[1], 1.0]) @ to_photo
+    free = _bare_board(view, to_net, side, edge=2)
+    board = warp_image(view.probs[1:].sum(axis=0), to_net, (side, side), fill=0.0) > 0.5
+    v, v_ok, h, h_ok = _valley_maps(rect, free)
+    span = slice(int(round((pad - 0.5) * cell)), int(round((pad + n - 0.5) * cell)))
+    half = cell // 2
+    out, covers = [], []
+    for depth, ok, inside in ((v, v_ok, board), (h.T, h_ok.T, board.T)):
+        depth, ok = depth[span], ok[span]  # rows along the lines, columns across them
+        covers.append(inside[span, ((np.arange(-reach, n + reach) + pad) * cell).astype(int)])
+        covers[-1] = covers[-1].mean(axis=0)
+        strengths = []
+        for k in range(-reach, n + reach):
+            x = int(round((k + pad) * cell))
+            lo, hi = max(x - half, 0), min(x + half, side - 1)
+            on = depth[:, max(x - 1, 0) : x + 2].max(axis=1)
+            off = np.maximum(
+                np.where(ok[:, lo], depth[:, lo], 0.0), np.where(ok[:, hi], depth[:, hi], 0.0)
+            )
+            seen = ok[:, x] & (ok[:, lo] | ok[:, hi])
+            strengths.append(float(np.where(seen, on - off, 0.0).sum()) / len(depth))
+        out.append(np.array(strengths))
+    return out[0], out[1], covers[0], covers[1]
+
+
+def slide_grid(
+    gray: np.ndarray,
+    view: NetworkView,
+    corners: np.ndarray,
+    n: int,
+    reach: int = SLIDE_REACH,
+    score: float = 0.5,
+    fit: float = 0.85,
+) -> np.ndarray:
+    """Move the grid by whole lines where the lines and stones say it is off by some.
+
+    A grid one line off has the right spacing, so its stones still sit on
+    intersections and small moves only make it worse; here the grid's lattice is
+    extended ``reach`` lines each way and, along each axis, the window of ``n``
+    consecutive lines with the most line evidence wins, less one line's worth for
+    every stone that the window leaves outside (stones lie on the board's lines, never
+    beyond them), less two lines' worth for each line the segmentation does not see
+    on the board (in proportion).  A window must beat the current one by half a
+    line's evidence.  Only a grid that fits its stones is slid (at most ``1 - fit`` of
+    eight or more stones near the grid off its intersections): a bent grid's lines do
+    not follow its lattice.
+
+    Returns:
+        (4, 2) the (possibly moved) corners.
+    """
+    grid_square = _SQUARE * (n - 1)
+    to_image = homography(grid_square, corners)
+    columns, rows, column_cover, row_cover = _line_strengths(gray, view, to_image, n, reach)
+    keep = view.scores >= score
+    centres = (view.boxes[keep, :2] + view.boxes[keep, 2:]) / 2 * np.array(view.scale)
+    uv = apply_homography(np.linalg.inv(to_image), centres)
+    node = np.rint(np.nan_to_num(uv, nan=-1e9))
+    around = np.all((node >= -reach) & (node <= n - 1 + reach), axis=1)
+    near = np.all(np.abs(uv - node) < 0.3, axis=1) & around
+    if around.sum() >= 8 and near.sum() < fit * around.sum():
+        return corners
+    shifts = []
+    for axis, strengths, cover in ((0, columns, column_cover), (1, rows, row_cover)):
+        unit = float(np.median(strengths[reach : reach + n]))
+        if unit <= 0:  # no line seen: the stones alone decide
+            strengths, unit = np.zeros_like(strengths), 1.0
+        counts = np.bincount((node[near, axis] + reach).astype(np.int64), minlength=n + 2 * reach)
+        values = {}
+        for shift in range(-reach, reach + 1):
+            window = slice(reach + shift, reach + shift + n)
+            outside = counts.sum() - counts[window].sum()
+            off_board = float((1 - cover[window]).sum())
+            values[shift] = float(strengths[window].sum()) / unit - outside - 2 * off_board
+        best = max(values, key=lambda k: values[k])
+        shifts.append(best if values[best] > values[0] + 0.5 else 0)
+    if shifts == [0, 0]:
+        return corners
+    return apply_homography(to_image, grid_square + np.array(shifts, dtype=np.float64))
 
 
 MISFIT = 0.2
@@ -760,5 +868,6 @@ __all__ = [
     "largest_component",
     "read_points",
     "refine_grid",
+    "slide_grid",
     "working_image",
 ]

@@ -11,6 +11,7 @@ from nn.vision.geometry import (
     apply_homography,
     convex_hull,
     fit_lattice,
+    fit_lattice_homography,
     fit_quadrilateral,
     grid_points,
     homography,
@@ -151,3 +152,43 @@ def test_warp_image_by_a_shift_and_outside_fill() -> None:
     out = warp_image(image, shift, (10, 10), fill=-1)
     np.testing.assert_allclose(out[:7, :8], image[3:, 2:])
     assert (out[8:, :] == -1).all()
+
+
+def perspective_lattice(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A lattice -> image homography of an n x n board photographed at a slant."""
+    corners = np.array([[60.0, 40.0], [260.0, 55.0], [290.0, 280.0], [30.0, 250.0]])
+    corners += rng.normal(0, 5, size=(4, 2))
+    return homography(UNIT_SQUARE * (n - 1), corners)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lattice_homography_refit_straightens_a_bent_start(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 13
+    truth = perspective_lattice(rng, n)
+    nodes = np.argwhere(rng.uniform(size=(n, n)) < 0.3)[:, ::-1].astype(np.float64)
+    points = apply_homography(truth, nodes) + rng.normal(0, 0.4, size=nodes.shape)
+    outliers = rng.uniform(0, 320, size=(12, 2))  # stones in a bowl, false boxes
+    corners = apply_homography(truth, UNIT_SQUARE * (n - 1))
+    spacing = np.linalg.norm(corners[1] - corners[0]) / (n - 1)
+    bent = corners.copy()
+    bent[2] += 0.6 * spacing  # one corner off by most of a line: half the stones off nodes
+    start = homography(UNIT_SQUARE * (n - 1), bent)
+    found, inliers = fit_lattice_homography(
+        np.vstack((points, outliers)), start, nodes=(n, n), tolerance=0.3
+    )
+    every = np.stack(np.meshgrid(np.arange(n), np.arange(n)), -1).reshape(-1, 2).astype(float)
+    error = np.linalg.norm(apply_homography(found, every) - apply_homography(truth, every), axis=1)
+    assert error.max() < 0.15 * spacing
+    assert inliers[: len(points)].mean() > 0.95
+    assert inliers[len(points) :].sum() <= 3  # a few outliers may land near a node
+
+
+def test_lattice_homography_refit_keeps_a_start_without_enough_points() -> None:
+    h = perspective_lattice(np.random.default_rng(0), 9)
+    points = apply_homography(h, np.array([[1.0, 1.0], [2.0, 5.0], [7.0, 3.0]]))
+    found, inliers = fit_lattice_homography(points, h, nodes=(9, 9))
+    np.testing.assert_array_equal(found, h)
+    assert inliers.all()
+    with pytest.raises(ValueError):
+        fit_lattice_homography(points[:, :1], h)
