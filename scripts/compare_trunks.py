@@ -94,6 +94,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="re-measure evals/s of the checkpoints in --save-dir and update --out",
     )
     parser.add_argument(
+        "--table", action="store_true", help="print the markdown table of --out and exit"
+    )
+    parser.add_argument(
         "--speed-rounds", type=int, default=3, help="rounds of --speed-only (best kept, 3)"
     )
     parser.add_argument(
@@ -271,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path = data / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     args.dataset_seed = manifest.get("seed")
+    if args.table:
+        print(markdown_table(json.loads(out.read_text())))
+        return 0
     if args.speed_only:
         record = json.loads(out.read_text())
         speed_pass(record, args)
@@ -338,6 +344,24 @@ def main(argv: list[str] | None = None) -> int:
     _write(out, record)
     print(f"wrote {out}")
     return 0
+
+
+def markdown_table(record: dict[str, Any]) -> str:
+    """Return the record's rows as the markdown table of BENCHMARKS.md."""
+    lines = [
+        "| trunk | norm | parameters | multiply-adds | policy top-1 | value MSE | policy CE "
+        "| evals/s b1 | evals/s b16 | training CPU-s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in record["rows"]:
+        lines.append(
+            f"| `{row['preset']}` ({row['trunk']}) | {row['norm']} | {row['parameters']:,} "
+            f"| {row['macs_per_eval'] / 1e6:.1f} M | {row['policy_top1']:.3f} "
+            f"| {row['value_mse']:.3f} | {row['policy_cross_entropy']:.3f} "
+            f"| {row['evals_per_second_b1']:,.0f} | {row['evals_per_second_b16']:,.0f} "
+            f"| {row['train_cpu_seconds']:,.0f} |"
+        )
+    return "\n".join(lines)
 
 
 def _write(out: Path, record: dict[str, Any]) -> None:
