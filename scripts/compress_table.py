@@ -39,7 +39,9 @@ most likely move is the search's most visited; positions with a search policy),
 z the game's result).
 
 Usage (from the repository root; a quiet machine for ``measure``'s timings, which
-are marked provisional when the load average at its start is above half the cores)::
+are marked provisional when other processes kept more than half a core busy in the
+second before it started, read from ``/proc/stat``; the one-minute load average lags
+by a minute after the campaign is paused, so it is recorded but not used)::
 
     nice -n 10 .venv/bin/python scripts/compress_table.py build
     .venv/bin/python scripts/compress_table.py measure --rounds 5 --seconds 2
@@ -154,6 +156,25 @@ FORM_NAMES = tuple(form.name for form in FORMS)
 
 
 # -- records --------------------------------------------------------------------------
+
+
+def busy_cores(seconds: float = 1.0) -> float | None:
+    """Return how many cores were busy (not idle or waiting on I/O) over ``seconds``,
+    from ``/proc/stat``; None where there is no such file."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    if total1 <= total0:
+        return None
+    share = 1.0 - (idle1 - idle0) / (total1 - total0)
+    return round(share * (os.cpu_count() or 1), 2)
 
 
 def provenance(argv: Sequence[str]) -> dict[str, Any]:
@@ -460,6 +481,7 @@ def run_measure(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from nn.bench import compare_backends
 
     load_start = [round(x, 2) for x in os.getloadavg()]
+    busy_start = busy_cores()
     out_dir, original, data = Path(args.out_dir), Path(args.weights), Path(args.data)
     forms = select_forms(args.forms)
     paths = {form.name: form.path(out_dir / "nets", original) for form in forms}
@@ -518,10 +540,14 @@ def run_measure(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 }
         print(f"speed: {json.dumps({name: r['evals_per_s'] for name, r in rows.items()})}")
     cores = os.cpu_count() or 1
-    provisional = bool(args.provisional or load_start[0] > 0.5 * cores)
+    if busy_start is not None:  # other work on more than half a core
+        provisional = bool(args.provisional or busy_start > 0.5)
+    else:
+        provisional = bool(args.provisional or load_start[0] > 0.5 * cores)
     record = {
         **provenance(argv),
         "load_average_at_start": load_start,
+        "busy_cores_at_start": busy_start,
         "timings_provisional": provisional if not args.no_speed else None,
         "original": relative(original),
         "dataset": relative(data),

@@ -21,12 +21,14 @@ from zerogo.scan.dataset import PositionPool, load_photos, render_many, write_sh
 from zerogo.scan.model import DEFAULT_MODEL, ScanNet, load_model, save_model
 from zerogo.scan.positions import from_board_array, random_position, to_board_array
 from zerogo.scan.read import (
+    LINE_MARGIN,
     NetworkView,
     Scanner,
     board_outline,
     fit_grid,
     fit_grid_to_stones,
     grid_doubt,
+    line_margin,
     read_points,
     refine_grid,
     slide_grid,
@@ -179,6 +181,17 @@ def test_a_grid_one_line_off_slides_back(seed: int, moved: tuple[int, int]) -> N
     assert slide_grid(gray, view, photo.corners, 13) is photo.corners  # a right grid stays
 
 
+@pytest.mark.parametrize("seed, moved", [(6, (1, 0)), (8, (-1, 1))])
+def test_a_grid_one_line_off_has_no_line_margin(seed: int, moved: tuple[int, int]) -> None:
+    rng = np.random.default_rng(seed)
+    photo = render_photo(random_position(13, rng, moves=40), rng, "kaya", EASY)
+    view = oracle_view(photo)
+    gray = photo.image.astype(np.float32).mean(axis=2)
+    assert line_margin(gray, view, photo.corners, 13) > LINE_MARGIN
+    off = lattice_corners(photo.corners, 13, moved)
+    assert line_margin(gray, view, off, 13) < 0  # the right grid is a better window
+
+
 def test_a_grid_bent_by_a_bad_corner_straightens_on_its_stones() -> None:
     rng = np.random.default_rng(9)
     photo = render_photo(random_position(19, rng, moves=150), rng, "vinyl", EASY)
@@ -191,6 +204,55 @@ def test_a_grid_bent_by_a_bad_corner_straightens_on_its_stones() -> None:
     assert error.max() < 0.2 * spacing
     stones, _, _ = read_points(view, fitted, 19)
     np.testing.assert_array_equal(stones, photo.stones)
+
+
+def painted_view(paint: dict, boxes: list) -> NetworkView:
+    """A 5x5 grid from (10, 10) to (90, 90) network pixels (spacing 20) on a bare board.
+
+    ``paint[(row, col)] = (colour, p)`` puts a disc of that colour's probability ``p``
+    (the rest board) around the point; ``boxes`` are ``(row, col, colour, score)``.
+    """
+    probs = np.zeros((4, 100, 100), np.float32)
+    probs[1] = 1.0
+    yy, xx = np.mgrid[:100, :100] + 0.5
+    for (row, col), (colour, p) in paint.items():
+        disc = (xx - 10 - 20 * col) ** 2 + (yy - 10 - 20 * row) ** 2 <= 9**2
+        probs[1][disc] = 1 - p
+        probs[1 + colour][disc] = p
+    xyxy = [(20 * c + 1, 20 * r + 1, 20 * c + 19, 20 * r + 19) for r, c, _, _ in boxes]
+    return NetworkView(
+        probs,
+        np.array(xyxy, np.float32).reshape(-1, 4),
+        np.array([b[3] for b in boxes], np.float32),
+        np.array([b[2] for b in boxes], np.int64),
+        (1.0, 1.0),
+    )
+
+
+PAINTED_GRID = np.array([[10.0, 10.0], [90.0, 10.0], [90.0, 90.0], [10.0, 90.0]])
+FLAG = 0.9  # Scanner's default flag threshold
+
+
+def test_a_sure_segmentation_calls_a_stone_the_detector_missed() -> None:
+    view = painted_view({(0, 0): (1, 0.97), (2, 4): (2, 0.9), (3, 3): (1, 0.25)}, [])
+    stones, confidence, hidden = read_points(view, PAINTED_GRID, 5)
+    assert stones[0, 0] == 1 and stones[2, 4] == 2  # an edge stone with no box
+    assert stones[3, 3] == 0  # a weak mask alone is not a stone...
+    assert confidence[3, 3] < FLAG  # ...and the point is flagged
+    assert not hidden.any()
+    rest = np.ones((5, 5), bool)
+    rest[[0, 2, 3], [0, 4, 3]] = False
+    assert (stones[rest] == 0).all() and (confidence[rest] > 0.99).all()
+
+
+def test_box_and_mask_disagreeing_lower_the_confidence() -> None:
+    paint = {(1, 1): (1, 0.97), (1, 3): (1, 0.97), (3, 1): (2, 0.6)}
+    boxes = [(1, 1, 1, 0.97), (3, 3, 1, 0.9), (3, 1, 2, 0.95)]
+    stones, confidence, _ = read_points(painted_view(paint, boxes), PAINTED_GRID, 5)
+    assert stones[1, 1] == 1 and confidence[1, 1] > FLAG  # both see it: sure
+    assert stones[1, 3] == 1 and confidence[1, 3] < FLAG  # mask only: a stone, flagged
+    assert confidence[3, 3] < FLAG  # box only, the mask sees bare board: flagged
+    assert stones[3, 1] == 2 and confidence[3, 1] < confidence[1, 1]  # a weaker mask
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +272,7 @@ def test_scan_reads_rendered_photos_with_the_shipped_model(
     assert result.size == size
     wrong = result.stones != stones
     assert wrong.sum() <= 1 and (result.flagged | ~wrong).all()  # any mistake is flagged
+    assert result.line_margin > LINE_MARGIN and not result.flagged.all()  # a right grid
 
 
 def test_zerogo_scan_writes_the_sgf(tmp_path, capsys) -> None:

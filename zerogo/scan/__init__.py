@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     from engine.board import BLACK, WHITE
     from zerogo.scan.model import DEFAULT_MODEL, ModelError, load_model
-    from zerogo.scan.read import NoBoardError, Scanner
+    from zerogo.scan.read import LINE_MARGIN, NoBoardError, Scanner
     from zerogo.scan.record import diagram, legality_problem, position_sgf, vertex
 
     name = "zerogo scan"
@@ -100,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     if result.grid_misfit > 0.1:
         share = f"{100 * result.grid_misfit:.0f}%"
         warnings.append(f"{share} of the stones found lie off the grid read")
+    if result.line_margin < LINE_MARGIN:
+        warnings.append("the grid read may be off by a line: every point is flagged")
     for r, c in flagged:
         if result.hidden[r, c]:
             continue

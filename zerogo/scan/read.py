@@ -22,9 +22,11 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
 4. **points**: each intersection is projected into the photo.  The segmentation's
    probabilities averaged over a small disc there and the best detector box whose
    centre falls nearest that point (within 0.45 of a spacing) each give a
-   distribution over (empty, black, white); their mean is the call's distribution, its
-   top probability the point's confidence.  Points below ``flag_threshold``, or that
-   the segmentation sees covered (an occluder), are flagged.
+   distribution over (empty, black, white) (``point_evidence``).  A point is a stone
+   when the segmentation is sure of it alone or the two together are, and its
+   confidence drops when the two disagree (``call_points``).  Points below
+   ``flag_threshold``, or that the segmentation sees covered (an occluder), are
+   flagged.
 
 Picture points: ``[row, col]`` with row 0 at the top of the photo.
 """
@@ -81,6 +83,8 @@ class ScanResult:
             as a fraction of it (1 when the size was given).
         grid_misfit: the share of confident stone boxes whose centres lie off the
             grid's intersections (``grid_doubt``); above ``MISFIT`` every point is flagged.
+        line_margin: how much better the grid's lines fit than the grid moved by whole
+            lines (``line_margin``); under ``LINE_MARGIN`` every point is flagged.
     """
 
     size: int
@@ -93,6 +97,7 @@ class ScanResult:
     size_scores: dict[int, float] = field(default_factory=dict)
     size_confidence: float = 1.0
     grid_misfit: float = 0.0
+    line_margin: float = float("inf")
 
 
 @dataclass
@@ -231,7 +236,8 @@ class Scanner:
         corners = self.settle_grid(gray, view, corners, n)
         stones, confidence, hidden = read_points(view, corners, n, self.detection_threshold)
         doubt, misfit = grid_doubt(view, corners, n)
-        flagged = (confidence < self.flag_threshold) | hidden | doubt
+        lines = line_margin(gray, view, corners, n)
+        flagged = (confidence < self.flag_threshold) | hidden | doubt | (lines < LINE_MARGIN)
         ordered = sorted(scores.values(), reverse=True)
         margin = 1.0 if len(ordered) < 2 else (ordered[0] - ordered[1]) / max(abs(ordered[0]), 1e-9)
         return ScanResult(
@@ -245,6 +251,7 @@ class Scanner:
             size_scores=scores,
             size_confidence=margin,
             grid_misfit=misfit,
+            line_margin=lines,
         )
 
 
@@ -719,6 +726,29 @@ def slide_grid(
     """
     grid_square = _SQUARE * (n - 1)
     to_image = homography(grid_square, corners)
+    values, fits = _window_values(gray, view, to_image, n, reach, score, fit)
+    if not fits:
+        return corners
+    shifts = []
+    for axis_values in values:
+        best = max(axis_values, key=lambda k: axis_values[k])
+        shifts.append(best if axis_values[best] > axis_values[0] + 0.5 else 0)
+    if shifts == [0, 0]:
+        return corners
+    return apply_homography(to_image, grid_square + np.array(shifts, dtype=np.float64))
+
+
+def _window_values(
+    gray: np.ndarray,
+    view: NetworkView,
+    to_image: np.ndarray,
+    n: int,
+    reach: int,
+    score: float = 0.5,
+    fit: float = 0.85,
+) -> tuple[list[dict[int, float]], bool]:
+    """``slide_grid``'s value of each window of lines, ``[{shift: value}]`` for columns
+    and rows, and whether the grid fits its stones well enough to be slid."""
     columns, rows, column_cover, row_cover = _line_strengths(gray, view, to_image, n, reach)
     keep = view.scores >= score
     centres = (view.boxes[keep, :2] + view.boxes[keep, 2:]) / 2 * np.array(view.scale)
@@ -726,9 +756,8 @@ def slide_grid(
     node = np.rint(np.nan_to_num(uv, nan=-1e9))
     around = np.all((node >= -reach) & (node <= n - 1 + reach), axis=1)
     near = np.all(np.abs(uv - node) < 0.3, axis=1) & around
-    if around.sum() >= 8 and near.sum() < fit * around.sum():
-        return corners
-    shifts = []
+    fits = not (around.sum() >= 8 and near.sum() < fit * around.sum())
+    out = []
     for axis, strengths, cover in ((0, columns, column_cover), (1, rows, row_cover)):
         unit = float(np.median(strengths[reach : reach + n]))
         if unit <= 0:  # no line seen: the stones alone decide
@@ -740,11 +769,32 @@ def slide_grid(
             outside = counts.sum() - counts[window].sum()
             off_board = float((1 - cover[window]).sum())
             values[shift] = float(strengths[window].sum()) / unit - outside - 2 * off_board
-        best = max(values, key=lambda k: values[k])
-        shifts.append(best if values[best] > values[0] + 0.5 else 0)
-    if shifts == [0, 0]:
-        return corners
-    return apply_homography(to_image, grid_square + np.array(shifts, dtype=np.float64))
+        out.append(values)
+    return out, fits
+
+
+LINE_MARGIN = 0.7
+"""``line_margin`` under which the whole grid is in doubt (every point flagged).  Chosen
+on the validation split (``scripts/scan_errors.py``, grids read with the size given):
+under 0.7 are 11 of 298 grids, 7 of them off by a line or more (8 are) and 4 right; at
+0 a 13x13 grid off by a line (margin 0.65, 145 points wrong) went unflagged, at 1.5
+twenty right grids were flagged whole."""
+
+
+def line_margin(
+    gray: np.ndarray, view: NetworkView, corners: np.ndarray, n: int, reach: int = SLIDE_REACH
+) -> float:
+    """How much better the grid's own lines are than the grid moved by whole lines.
+
+    ``slide_grid``'s value of the grid's window of lines less the best moved window's,
+    in lines' worth of evidence, the smaller over the two axes.  A grid off by a line
+    reads its stones confidently (they still sit on its intersections), so a small or
+    negative margin is the sign left of it: the board's side face looking like a line,
+    or a bent grid whose lines drift off the board's.
+    """
+    to_image = homography(_SQUARE * (n - 1), corners)
+    values, _ = _window_values(gray, view, to_image, n, reach)
+    return min(v[0] - max(x for k, x in v.items() if k != 0) for v in values)
 
 
 MISFIT = 0.2
@@ -803,10 +853,29 @@ def _bilinear(maps: np.ndarray, points: np.ndarray) -> np.ndarray:
     return top * (1 - fy) + bottom * fy
 
 
-def read_points(
+@dataclass
+class PointEvidence:
+    """What the network says at each intersection, flattened row by row (P = N*N).
+
+    Attributes:
+        seg: (P, 3) the segmentation's (empty, black, white) distribution, averaged over a
+            small disc around the point (occluder pixels count as empty).
+        det: (P, 3) the detector's: the best box score of each colour among the boxes
+            whose centre is nearest this point, the rest empty.
+        boxed: (P,) bool, a box of either colour covers the point.
+        hidden: (P,) bool, the segmentation sees the point covered by an occluder.
+    """
+
+    seg: np.ndarray
+    det: np.ndarray
+    boxed: np.ndarray
+    hidden: np.ndarray
+
+
+def point_evidence(
     view: NetworkView, corners: np.ndarray, n: int, detection_threshold: float = 0.05
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Call every intersection: stones (N, N) int8, confidence (N, N), hidden (N, N) bool."""
+) -> PointEvidence:
+    """Sample the segmentation and match the boxes at every intersection of the grid."""
     scale = np.array(view.scale)
     net_corners = corners / scale
     points = grid_points(net_corners, n).reshape(-1, 2)  # network pixels
@@ -844,18 +913,79 @@ def read_points(
             np.maximum.at(target, index[mine], view.scores[keep][mine])
     det = np.stack((np.clip(1 - det_black - det_white, 0, 1), det_black, det_white), axis=1)
     det /= np.maximum(det.sum(axis=1, keepdims=True), 1e-9)
-    combined = 0.5 * seg + 0.5 * det
-    stones = combined.argmax(axis=1).astype(np.int8)
-    confidence = combined.max(axis=1)
-    return stones.reshape(n, n), confidence.reshape(n, n), hidden.reshape(n, n)
+    boxed = (det_black > 0) | (det_white > 0)
+    return PointEvidence(seg=seg, det=det, boxed=boxed, hidden=hidden)
+
+
+MASK_STONE = 0.4
+"""Stone share of the segmentation at a point (black + white, disc mean) from which the
+point is a stone whatever the detector says.  Chosen on the validation split
+(``scripts/scan_errors.py``, true and found grids): at 0.4 and above nearly every point
+is a stone even with no box (on the true grids, among the points whose box score is
+under 0.9, 13 empty points against 915 stones); 0.3 adds phantoms on 9x9, 0.5 and up leave stones
+that the detector scores weakly (0.05..0.6) read as empty on 19x19."""
+STONE_EVIDENCE = 0.5
+"""Mean of the segmentation's and the detector's stone probabilities from which the
+point is a stone (the two sources count alike); 0.4..0.45 added phantoms on 9x9 on the
+validation split."""
+DISAGREEMENT = 0.2
+"""Confidence lost per unit of difference between the segmentation's and the
+detector's stone probabilities: a stone only one of them sees (difference above 0.5)
+falls under the usual flag threshold of 0.9."""
+
+
+def _ramp(x: np.ndarray, at: float) -> np.ndarray:
+    """Map [0, at] onto [0, 0.5] and [at, 1] onto [0.5, 1], linearly."""
+    return np.where(x >= at, 0.5 + 0.5 * (x - at) / (1 - at), 0.5 * x / at)
+
+
+def call_points(evidence: PointEvidence) -> tuple[np.ndarray, np.ndarray]:
+    """Call each point from its evidence: ``(stones (P,) int8, confidence (P,))``.
+
+    A point is a stone when the segmentation alone is sure enough (stone share at least
+    ``MASK_STONE``: the detector can miss a stone, at the board's edge above all, but
+    the segmentation seldom paints one that is not there) or when the two sources
+    together are (mean stone probability at least ``STONE_EVIDENCE``); its colour is the
+    one with more of their summed evidence.  Each rule's stone probability is stretched
+    so that its threshold sits at 0.5; their maximum ``q`` gives the confidence, ``q``
+    times the colour's share for a stone and ``1 - q`` for an empty point, less
+    ``DISAGREEMENT`` times the gap between the two sources' stone probabilities.
+    """
+    seg, det = evidence.seg, evidence.det
+    seg_stone = seg[:, 1] + seg[:, 2]
+    det_stone = det[:, 1] + det[:, 2]
+    q = np.maximum(
+        _ramp(seg_stone, MASK_STONE), _ramp(0.5 * seg_stone + 0.5 * det_stone, STONE_EVIDENCE)
+    )
+    stone = q >= 0.5
+    colour = seg[:, 1:] + det[:, 1:]
+    share = colour.max(axis=1) / np.maximum(colour.sum(axis=1), 1e-9)
+    stones = np.where(stone, 1 + colour.argmax(axis=1), 0).astype(np.int8)
+    confidence = np.where(stone, q * share, 1 - q)
+    confidence = np.minimum(confidence, 1 - DISAGREEMENT * np.abs(seg_stone - det_stone))
+    return stones, confidence
+
+
+def read_points(
+    view: NetworkView, corners: np.ndarray, n: int, detection_threshold: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Call every intersection: stones (N, N) int8, confidence (N, N), hidden (N, N) bool."""
+    evidence = point_evidence(view, corners, n, detection_threshold)
+    stones, confidence = call_points(evidence)
+    return stones.reshape(n, n), confidence.reshape(n, n), evidence.hidden.reshape(n, n)
 
 
 __all__ = [
+    "DISAGREEMENT",
+    "MASK_STONE",
+    "LINE_MARGIN",
     "MIN_BOARD_AREA",
     "SIZES",
+    "STONE_EVIDENCE",
     "WORKING_SIDE",
     "NetworkView",
     "NoBoardError",
+    "PointEvidence",
     "ScanResult",
     "Scanner",
     "board_outline",
@@ -866,6 +996,9 @@ __all__ = [
     "board_region",
     "components",
     "largest_component",
+    "line_margin",
+    "point_evidence",
+    "call_points",
     "read_points",
     "refine_grid",
     "slide_grid",
