@@ -862,8 +862,7 @@ def render_section(
             "```",
             "nice -n 10 .venv/bin/python scripts/compress_table.py build      "
             "# benchmarks/compress/build.json, nets/",
-            "    .venv/bin/python scripts/compress_table.py measure --rounds 5 --seconds 2"
-            "   # table.json",
+            f"    .venv/bin/python {record.get('command')}   # table.json, campaign paused",
             f"nice -n 10 .venv/bin/python scripts/compress_table.py elo --games {GAMES}"
             "   # matches/<form>/",
             "    .venv/bin/python scripts/compress_table.py table --section "

@@ -206,7 +206,7 @@ def test_render_section_has_commands_tables_and_provenance() -> None:
         "total_bytes": 596340,
     }
     text = ct.render_section(_record(), build, {})
-    assert "scripts/compress_table.py measure --rounds 5 --seconds 2" in text
+    assert ".venv/bin/python scripts/compress_table.py measure   # table.json" in text  # as run
     assert "scripts/compress_table.py elo --games 100" in text
     assert "Timings provisional" in text and "abc+dirty" in text and "Test CPU" in text
     assert "`.venv/bin/zerogo compress quantize -o x.onnx` | 12 | 0.60 |" in text
