@@ -209,6 +209,8 @@ def write_splits(splits: dict[str, list[GameRecord]], out: Path) -> dict[str, st
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
+    if args.from_run:  # no game is played: the run's shards are the games
+        return from_run(args, out)
     config = SelfPlayConfig(
         size=9,
         komi=7.5,
@@ -219,8 +221,6 @@ def main(argv: list[str] | None = None) -> int:
         no_resign_fraction=0.0,
         games_per_shard=16,
     )
-    if args.from_run:
-        return from_run(args, out)
     games, reports, elapsed = play_games(args, config)
     splits = split_games(games, tuple(args.split), args.seed)
     files = write_splits(splits, out)
