@@ -29,6 +29,17 @@ SETTINGS=(--size 9 --preset b6c64 --visits 100 --slots 48 --games-per-generation
           --min-games 1000 --train-bf16 --dtype auto --workers 1 --threads 1 --quiet)
 # --train-bf16 and --dtype auto use bfloat16 only where the CPU has AMX (float32 elsewhere)
 
+# With the kernel's autogroup scheduling (sched_autogroup_enabled=1, the default on most
+# desktops and here) every setsid session is a group with its own fair share, so a
+# process's nice value only ranks it within its group: a "nice 19" campaign in its own
+# session still took half the machine from a timed match.  niced_session runs CMD in a
+# new session whose autogroup carries the niceness too (exec: the caller becomes it).
+niced_session() {  # niced_session N CMD...
+  local n=$1; shift
+  exec setsid sh -c 'echo "$1" > /proc/self/autogroup 2>/dev/null; shift; exec nice -n "$0" "$@"' \
+    "$n" "$n" "$@"
+}
+
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 signal_all() {  # signal the campaign's and every background job's process group
   local sig=$1 f
@@ -47,7 +58,7 @@ case "${1:-status}" in
     git archive HEAD engine selfplay trainer nn zerogo gui | tar -x -C "$CODE"
     echo "$(git rev-parse HEAD)" > "$RUN/code.commit"
     # run from inside the frozen copy: `python -m` puts the current folder first on sys.path
-    (cd "$CODE" && exec setsid nice -n 19 "$PY" -m zerogo train --run-dir "$RUN" \
+    (cd "$CODE" && niced_session 19 "$PY" -m zerogo train --run-dir "$RUN" \
       --init "$INIT" "${SETTINGS[@]}" >> "$RUN/campaign.out" 2>&1) &
     echo $! > "$PIDFILE"
     echo "campaign started (pid $!, code $(cut -c1-10 "$RUN/code.commit")); log: $RUN/campaign.out"
@@ -67,7 +78,7 @@ case "${1:-status}" in
   bg)
     name=$2; shift 2
     mkdir -p "$ROOT/.bg-jobs"
-    setsid nice -n 10 "$@" >> "$ROOT/.bg-jobs/$name.out" 2>&1 &
+    niced_session 10 "$@" >> "$ROOT/.bg-jobs/$name.out" 2>&1 &
     echo $! > "$ROOT/.bg-jobs/$name.pid"
     echo "job $name started (pid $!); log .bg-jobs/$name.out"
     ;;

@@ -297,9 +297,12 @@ class Pipeline:
         hours: float | None = None,
         stop: Callable[[], bool] | None = None,
         init: str | os.PathLike[str] | None = None,
+        cpu_hours: float | None = None,
     ) -> PipelineState:
         """Loop until ``generations`` gating decisions in all (so rerunning the same
-        command after a kill aims at the same end), ``hours`` more hours, or ``stop()``.
+        command after a kill aims at the same end), ``hours`` more hours, ``cpu_hours``
+        of CPU time in all (``cpu_total``; self-play stops mid-phase, training finishes
+        its phase, gating stops after its game), or ``stop()``.
         ``init``: the first network of a new run (ignored when resuming).
 
         Raises:
@@ -308,7 +311,7 @@ class Pipeline:
         """
         self.dir.mkdir(parents=True, exist_ok=True)
         with _run_lock(self.dir):
-            return self._run(generations, hours, stop, init)
+            return self._run(generations, hours, stop, init, cpu_hours)
 
     def _run(
         self,
@@ -316,6 +319,7 @@ class Pipeline:
         hours: float | None,
         stop: Callable[[], bool] | None,
         init: str | os.PathLike[str] | None,
+        cpu_hours: float | None = None,
     ) -> PipelineState:
         state = self.initialise(init)
         self._remove_stale_temporaries()
@@ -326,6 +330,8 @@ class Pipeline:
             if stop is not None and stop():
                 return True
             if self.stop_file.exists():
+                return True
+            if cpu_hours is not None and self.cpu_total() >= cpu_hours * 3600:
                 return True
             return deadline is not None and time.monotonic() >= deadline
 
@@ -342,6 +348,14 @@ class Pipeline:
                 raise ValueError(f"unknown phase {state.phase!r} in {self.state_path}")
         self.save_state()
         return state
+
+    def cpu_total(self) -> float:
+        """CPU seconds of the whole run so far, across restarts: what ``state.json``
+        holds, this process's time since its last save, and the time of its live
+        worker processes (counted by ``cpu_now`` only once they are waited for)."""
+        state = self.state
+        assert state is not None
+        return sum(state.cpu_seconds.values()) + cpu_now() - self._cpu_mark + live_children_cpu()
 
     def save_state(self, phase: str | None = None) -> None:
         """Add the CPU time since the last save to ``phase`` (default: the current
@@ -451,7 +465,7 @@ class Pipeline:
                 dtype=self._dtype(),
                 backend=cfg.backend,
                 stop_file=str(self.stop_file),
-                poll=lambda: bar.update(self.games_in_shards(), "playing"),
+                poll=lambda: self._poll_selfplay(bar, should_stop),
             )
             seconds = time.monotonic() - start
             self.recover_games()
@@ -495,6 +509,13 @@ class Pipeline:
         if have >= target:
             state.phase = "train"
             self.save_state(phase="selfplay")
+
+    def _poll_selfplay(self, bar: _Bar, should_stop: Callable[[], bool]) -> None:
+        """Called about once a second while the workers play: show progress, and pass a
+        stop (a CPU budget spent, say) on to the workers through the stop file."""
+        bar.update(self.games_in_shards(), "playing")
+        if should_stop() and not self.stop_file.exists():
+            self.stop_file.touch()
 
     def _calibrate_resignation(self, window: int = 500) -> None:
         """Set the resignation threshold from the most recent ``window`` no-resign games
@@ -932,6 +953,34 @@ def cpu_now() -> float:
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
         total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def live_children_cpu(pid: int | None = None) -> float:
+    """User + sys seconds of the live descendants of ``pid`` (default: this process),
+    each with the time of its own finished children, read from ``/proc`` (0 where
+    there is none).  Added to ``cpu_now`` it counts every process of the tree once."""
+    proc = Path("/proc")
+    parents: dict[int, list[tuple[int, float]]] = {}
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        entries = [entry for entry in proc.iterdir() if entry.name.isdigit()]
+    except (OSError, ValueError, AttributeError):
+        return 0.0
+    for entry in entries:
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:  # gone since the listing
+            continue
+        fields = text[text.rfind(")") + 2 :].split()  # after "pid (comm) "
+        # fields[1] ppid; fields[11:15] utime, stime, cutime, cstime (clock ticks)
+        seconds = sum(int(x) for x in fields[11:15]) / ticks
+        parents.setdefault(int(fields[1]), []).append((int(entry.name), seconds))
+    total, todo = 0.0, [os.getpid() if pid is None else pid]
+    while todo:
+        for child, seconds in parents.get(todo.pop(), []):
+            total += seconds
+            todo.append(child)
     return total
 
 

@@ -178,6 +178,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--hours", type=float, default=None, help="stop after this many hours")
     parser.add_argument(
+        "--cpu-hours",
+        type=float,
+        default=None,
+        help="stop once the run has used this much CPU time in all (user + sys of the "
+        "loop and its workers, summed across restarts, so a rerun aims at the same end); "
+        "for comparisons at equal compute",
+    )
+    parser.add_argument(
         "--gumbel",
         type=int,
         default=None,
@@ -271,12 +279,14 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(args.run_dir, config, log=console.log, progress=not args.quiet)
     console.log(f"run directory {args.run_dir}; settings in {Path(args.run_dir) / 'pipeline.json'}")
     try:
-        state = pipeline.run(generations=args.generations, hours=args.hours, init=args.init)
+        state = pipeline.run(
+            generations=args.generations, hours=args.hours, init=args.init, cpu_hours=args.cpu_hours
+        )
     except (ValueError, RunDirBusy) as exc:
         console.print(f"zerogo train: {exc}")
         return 2
     console.log(
         f"stopped in phase {state.phase}: best {state.best}, {state.promotions} promotions, "
-        f"{state.rejections} rejections"
+        f"{state.rejections} rejections, {sum(state.cpu_seconds.values()) / 3600:.3f} CPU-hours"
     )
     return 0

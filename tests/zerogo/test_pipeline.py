@@ -387,3 +387,48 @@ def test_a_second_loop_in_the_same_folder_is_refused_and_temporaries_are_cleaned
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert not any(path.exists() for path in stale)
+
+
+def test_live_children_cpu_counts_a_running_child() -> None:
+    """Workers' CPU reaches ``cpu_now`` only when they are waited for; the CPU budget
+    reads the live ones from /proc."""
+    from zerogo.pipeline import live_children_cpu
+
+    busy = (
+        "import sys, time\n"
+        "while time.process_time() < 0.5: pass\n"
+        "print('done', flush=True); sys.stdin.read()\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", busy], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "done"
+        assert live_children_cpu() >= 0.45  # /proc counts whole clock ticks
+    finally:
+        child.communicate("")
+    assert live_children_cpu() < 0.5  # waited for: now in cpu_now's RUSAGE_CHILDREN
+
+
+def test_a_cpu_budget_stops_self_play_and_a_rerun_aims_at_the_same_end(tmp_path: Path) -> None:
+    """``--cpu-hours`` (comparisons at equal compute) stops the workers mid-phase once the
+    run's CPU time, live workers included, reaches the budget; rerun, it stops at once."""
+    run_dir = tmp_path / "run"
+    budget = 0.003  # 10.8 CPU-seconds: mid-way through a self-play phase of 4,000 games
+    command = zerogo(
+        "train", "--run-dir", str(run_dir), *TINY, "--games-per-generation", "4000",
+        "--min-games", "4000", "--window", "4000", "--cpu-hours", str(budget),
+    )  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    state = json.loads((run_dir / "state.json").read_text())
+    spent = sum(state["cpu_seconds"].values())
+    assert state["phase"] == "selfplay"
+    assert budget * 3600 <= spent < budget * 3600 + 20
+    games = len(game_ids(run_dir))
+    assert 0 < games < 4000
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert len(game_ids(run_dir)) == games
+    state = json.loads((run_dir / "state.json").read_text())
+    assert sum(state["cpu_seconds"].values()) < spent + 5
