@@ -35,7 +35,7 @@ from engine.board import BLACK, WHITE, IllegalMoveError, color_name, opponent
 from engine.game import Game, Result
 from engine.player import RESIGN, Decision, Player
 from engine.scoring import FinalPosition, final_position
-from engine.sgf import SgfError, load_sgf_file, save_sgf
+from engine.sgf import save_sgf
 from gui.board_view import BoardGeometry, BoardView, Scene
 from gui.engine_thread import EngineThread, Finished, Snapshot
 from gui.panel import Panel, PanelInfo
@@ -110,6 +110,7 @@ class App:
         theme: Theme = DEFAULT_THEME,
         interval: float = 0.1,
         pv_predictor: PVPredictor | None = None,
+        message: str | None = None,
     ) -> None:
         try:
             pygame.display.init()
@@ -135,7 +136,7 @@ class App:
         self.snapshot: Snapshot | None = None
         self.winrates: dict[int, float] = _winrates_from_comments(self.game)
         self.final: FinalPosition | None = None
-        self.message = "Click a point to play. Press ? for the keys."
+        self.message = message or "Click a point to play. Press ? for the keys."
         self.prompt: TextPrompt | None = None
         self.mouse: tuple[int, int] | None = None
         self.running = True
@@ -363,7 +364,8 @@ class App:
             hint = " Shown while the engine thinks; A analyses your turns too."
         if name == "pv":
             hint = " Squares: predicted by the model (no search); stones: searched." + (
-                "" if "analyse" in self.overlays else " A analyses your turns.")
+                "" if "analyse" in self.overlays else " A analyses your turns."
+            )
         label = "Predicted PV" if name == "pv" else name.capitalize()
         self._say(f"{label} {state}.{hint if state == 'on' else ''}")
 
@@ -388,18 +390,22 @@ class App:
         return path
 
     def ask_load(self) -> None:
-        """Open the path prompt for loading an SGF file (newest saved game filled in)."""
+        """Open the path prompt for loading an SGF file or a photo of a board (newest
+        saved game filled in)."""
         files = list(self.sgf_dir.glob("*.sgf")) if self.sgf_dir.is_dir() else []
         newest = max(files, key=lambda p: (p.stat().st_mtime, p.name), default=None)
         start = str(newest) if newest is not None else f"{self.sgf_dir}/"
-        self.prompt = TextPrompt("Load SGF file", start)
+        self.prompt = TextPrompt("Load SGF file or board photo", start)
 
     def load(self, path: Path) -> bool:
-        """Replace the game by the one in the SGF file at ``path``; the person plays the
-        colour to move there."""
+        """Replace the game by the one in the SGF file at ``path``, or by the position
+        read from a photo of a board (``zerogo scan``; black to move, the points to
+        check named in the status line); the person plays the colour to move there."""
+        from zerogo.scan.photo import game_from_file
+
         try:
-            game = load_sgf_file(path)
-        except SgfError as exc:
+            game, note = game_from_file(path, komi=self.settings.komi)
+        except ValueError as exc:  # SgfError, PhotoError
             self._say(f"Cannot load: {exc}")
             return False
         self._cancel_all()
@@ -407,11 +413,12 @@ class App:
         self.game = game
         self.engine_label = player_label(self.player, game.size)
         self.human = game.to_move
-        self.settings = Settings(game.size, game.komi, self.settings.budget_index,
-                                 self.settings.budgets)
+        self.settings = Settings(
+            game.size, game.komi, self.settings.budget_index, self.settings.budgets
+        )
         self.winrates = _winrates_from_comments(game)
         self.engine_failed = False
-        self._after_change(f"Loaded {path.name}: you play {color_name(self.human)}.")
+        self._after_change(f"{note}: you play {color_name(self.human)}.")
         self._layout()
         return True
 
@@ -652,8 +659,10 @@ class App:
         if "pv" in self.overlays and self.final is None:
             size = self.game.size
             current = self.snapshot is not None and self.snapshot.ply == len(self.game.moves)
-            for label, line in (("Predicted PV (model)", self._predicted_pv()),
-                                ("Searched PV", self._searched_pv() if current else None)):
+            for label, line in (
+                ("Predicted PV (model)", self._predicted_pv()),
+                ("Searched PV", self._searched_pv() if current else None),
+            ):
                 if line is not None:
                     text = " ".join(coords.to_gtp(a, size) for a in line[1][:MAX_PV_TEXT])
                     lines.append(f"{label}: {text or '-'}")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from engine.board import MAX_SIZE, MIN_SIZE, parse_color
+from engine.board import BLACK, MAX_SIZE, MIN_SIZE, parse_color
 from engine.game import DEFAULT_KOMI, Game
 from engine.player import Budget, Player
 from zerogo.players import add_player_arguments, budget_from_args, make_player
@@ -26,13 +26,15 @@ In the window: click a point to play; P pass, U undo, N new game, S swap
 colours, Space makes the engine play now; H/C/O/A/G/E toggle the policy heatmap,
 candidate moves, ownership, analysis on your turn, the win-rate graph and the
 score estimate; with --pv-model, V shows the line a PV model predicts (no search)
-beside the searched one; W saves and L loads SGF files (in ~/zerogo-games by default).
+beside the searched one; W saves and L loads SGF files (in ~/zerogo-games by default)
+or reads the position from a photo of a board (as zerogo scan does).
 Board size, komi and engine strength are set on the side panel.
 
 In the terminal: type moves as GTP vertices (D4), or pass, undo, resign, score,
 help, quit.
 
-Example: zerogo play --size 9 --color white --seconds 2
+Examples: zerogo play --size 9 --color white --seconds 2
+          zerogo play --load board.jpg     # go on from a photographed position
 """
 
 
@@ -44,6 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--terminal", action="store_true", help="play in the terminal instead of a window"
+    )
+    parser.add_argument(
+        "--load",
+        default=None,
+        metavar="FILE",
+        help="start from this SGF record, or from the position on a photo of a board "
+        "(.jpg, .png, ...: read as zerogo scan reads it, black to move, --komi); you "
+        "play the colour to move",
     )
     parser.add_argument(
         "--sgf-dir",
@@ -78,11 +88,19 @@ def run(args: argparse.Namespace) -> int:
         if not MIN_SIZE <= args.size <= MAX_SIZE:
             raise ValueError(f"board size must be {MIN_SIZE} to {MAX_SIZE}, not {args.size}")
         game = Game(args.size, args.komi)
+        args.note = None
+        if args.load:
+            from zerogo.scan.photo import game_from_file
+
+            game, note = game_from_file(args.load, komi=args.komi)
+            human = game.to_move
+            args.note = f"{note}: you play {'black' if human == BLACK else 'white'}."
+            print(args.note)
         budget = budget_from_args(args)
         player = make_player(args)
         player_for = getattr(player, "player_for", None)
         if player_for is not None:
-            player_for(args.size)  # load the network now: a bad file is reported at once
+            player_for(game.size)  # load the network now: a bad file is reported at once
         args.pv_predictor = None
         if getattr(args, "pv_model", None):
             from zerogo.pv_model import PVPredictor
@@ -116,7 +134,7 @@ def _run_window(
     except ImportError as exc:
         print(f"zerogo play: no window ({exc}); playing in the terminal")
         return False
-    settings = Settings.starting(args.size, args.komi, budget)
+    settings = Settings.starting(game.size, game.komi, budget)
     sgf_dir = Path(args.sgf_dir).expanduser() if args.sgf_dir else None
     try:
         app = App(
@@ -126,6 +144,7 @@ def _run_window(
             game,
             sgf_dir=sgf_dir,
             pv_predictor=getattr(args, "pv_predictor", None),
+            message=getattr(args, "note", None),
         )
     except GuiUnavailable as exc:
         print(f"zerogo play: {exc}; playing in the terminal")

@@ -415,6 +415,63 @@ def test_load_prompt_typing_and_errors(make_app, tmp_path: Path) -> None:
     assert app.prompt is None
 
 
+def board_photo(tmp_path: Path, seed: int = 21, size: int = 9) -> tuple[Path, np.ndarray]:
+    """A rendered photo of a random position (the scan tests' easy settings)."""
+    from PIL import Image
+
+    from zerogo.scan.positions import random_position
+    from zerogo.scan.render import RenderConfig, render_photo
+
+    rng = np.random.default_rng(seed)
+    stones = random_position(size, rng, moves=size * size // 3)
+    easy = RenderConfig(occlusion=0.0, max_tilt=25.0, max_blur=0.6, max_noise=4.0,
+                        jpeg_quality=(70, 95))
+    photo = render_photo(stones, rng, "kaya", easy)
+    path = tmp_path / "board.jpg"
+    Image.fromarray(photo.image).save(path, quality=92)
+    return path, stones
+
+
+def test_load_a_photo_of_a_board_as_the_position(make_app, tmp_path: Path) -> None:
+    from zerogo.scan.positions import from_board_array
+    from zerogo.scan.render import empty_photo
+
+    app = make_app()
+    path, stones = board_photo(tmp_path)
+    press(app, pygame.K_l)
+    for _ in range(len(app.prompt.text)):
+        press(app, pygame.K_BACKSPACE)
+    for char in str(path):
+        press(app, ord(char), char)
+    press(app, pygame.K_RETURN)
+    assert app.message.startswith("Read board.jpg: 9x9"), app.message
+    assert (from_board_array(app.game.board.to_array()) == stones).mean() > 0.98
+    assert app.game.moves == [] and app.human == BLACK == app.game.to_move
+    from engine import coords
+
+    legal = next(a for a in range(81) if app.game.board.is_legal(a, BLACK))
+    click_point(app, coords.to_gtp(legal, 9))
+    settle(app)
+    assert len(app.game.moves) >= 1  # play goes on from the photo
+    from PIL import Image
+
+    Image.fromarray(empty_photo(np.random.default_rng(4))).save(tmp_path / "table.png")
+    before = app.game
+    assert not app.load(tmp_path / "table.png")
+    assert app.message.startswith("Cannot load") and "no board" in app.message
+    assert app.game is before
+
+
+def test_zerogo_play_starts_from_a_photo(monkeypatch, capsys, tmp_path: Path) -> None:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    path, _ = board_photo(tmp_path, seed=22)
+    argv = ["play", "--player", "random", "--frames", "3", "--load", str(path)]
+    assert cli.main(argv) == 0
+    assert "Read board.jpg: 9x9" in capsys.readouterr().out
+    assert cli.main(["play", "--player", "random", "--load", str(tmp_path / "no.png")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
 def test_reference_screenshots_script(tmp_path: Path) -> None:
     paths = make_screenshots(tmp_path, playouts=20, think_seconds=0.3, opening_moves=4,
                              max_moves=12, fps=1000)

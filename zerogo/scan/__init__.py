@@ -55,69 +55,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-    from PIL import Image, UnidentifiedImageError
-
     from engine.board import BLACK, WHITE
-    from zerogo.scan.model import DEFAULT_MODEL, ModelError, load_model
-    from zerogo.scan.read import LINE_MARGIN, NoBoardError, Scanner
-    from zerogo.scan.record import diagram, legality_problem, position_sgf, vertex
+    from zerogo.scan.photo import PhotoError, read_photo
+    from zerogo.scan.record import diagram
 
-    name = "zerogo scan"
-    if args.size is not None and not 2 <= args.size <= 19:
-        print(f"{name}: --size must be 2..19, not {args.size}", file=sys.stderr)
-        return 2
     try:
-        with Image.open(args.photo) as image:
-            photo = np.asarray(image.convert("RGB"), np.uint8)
-    except FileNotFoundError:
-        print(f"{name}: no such file: {args.photo}", file=sys.stderr)
-        return 2
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        print(f"{name}: {args.photo}: not a readable image ({exc})", file=sys.stderr)
-        return 2
-    try:
-        model, meta = load_model(Path(args.model) if args.model else DEFAULT_MODEL)
-    except ModelError as exc:
-        print(f"{name}: {exc}", file=sys.stderr)
-        return 2
-    threshold = (
-        args.threshold if args.threshold is not None else float(meta.get("flag_threshold", 0.9))
-    )
-    scanner = Scanner(model, flag_threshold=threshold)
-    try:
-        result = scanner.scan(photo, size=args.size)
-    except NoBoardError as exc:
-        print(f"{name}: {args.photo}: {exc}", file=sys.stderr)
-        return 2
-    n = result.size
-    to_move = BLACK if args.to_move == "b" else WHITE
-    flagged = [(int(r), int(c)) for r, c in np.argwhere(result.flagged)]
-    warnings = []
-    hidden = [vertex(r, c, n) for r, c in flagged if result.hidden[r, c]]
-    if hidden:
-        warnings.append(f"{len(hidden)} point(s) hidden, read as empty: {' '.join(hidden)}")
-    if result.grid_misfit > 0.1:
-        share = f"{100 * result.grid_misfit:.0f}%"
-        warnings.append(f"{share} of the stones found lie off the grid read")
-    if result.line_margin < LINE_MARGIN:
-        warnings.append("the grid read may be off by a line: every point is flagged")
-    for r, c in flagged:
-        if result.hidden[r, c]:
-            continue
-        call = ("empty", "black", "white")[int(result.stones[r, c])]
-        warnings.append(
-            f"{vertex(r, c, n)}: read as {call}, confidence {result.confidence[r, c]:.2f}"
+        read = read_photo(
+            args.photo,
+            size=args.size,
+            to_move=BLACK if args.to_move == "b" else WHITE,
+            komi=args.komi,
+            threshold=args.threshold,
+            model_path=args.model,
         )
-    if args.size is None and result.size_confidence < 0.2:
-        warnings.insert(0, f"board size {n} is uncertain (scores {result.size_scores})")
-    problem = legality_problem(result.stones, to_move)
-    if problem:
-        warnings.insert(0, f"the position read is not legal: {problem}")
-    comment = "Read from a photo by zerogo scan."
-    if warnings:
-        comment += " Check: " + "; ".join(warnings)
-    record = position_sgf(result.stones, to_move, args.komi, comment)
+    except PhotoError as exc:
+        print(f"zerogo scan: {exc}", file=sys.stderr)
+        return 2
+    result, record, warnings, flagged = read.result, read.record, read.warnings, read.flagged
+    n = result.size
     if args.output:
         Path(args.output).write_bytes(record)
     if args.json:
@@ -125,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
             "size": n,
             "black": int((result.stones == BLACK).sum()),
             "white": int((result.stones == WHITE).sum()),
-            "flagged": [vertex(r, c, n) for r, c in flagged],
+            "flagged": flagged,
             "size_scores": {str(k): round(v, 3) for k, v in result.size_scores.items()},
-            "corners": np.round(result.corners, 1).tolist(),
+            "corners": [[round(float(x), 1) for x in corner] for corner in result.corners],
             "output": args.output,
         }
         print(json.dumps(summary))
