@@ -1,5 +1,5 @@
 """The other trunks (nn.trunks) end to end: a checkpoint of each plays over GTP, and
-``zerogo train --preset`` runs a generation with one.
+``zerogo train --preset`` runs a generation (self-play, training, gating) with each.
 
 Tiny networks on 5x5, searched with a few visits: the point is that a checkpoint
 alone rebuilds its trunk in a fresh process and the player uses it.
@@ -59,12 +59,20 @@ def test_a_checkpoint_of_each_trunk_plays_over_gtp(name: str, tmp_path: Path) ->
     assert re.fullmatch(r"= ([A-E][1-5]|pass)", reply.strip()), done.stdout
 
 
-def test_zerogo_train_runs_a_generation_with_a_transformer_trunk(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "name, trunk", [("mb2c16", "mobilenet"), ("dn2c16", "densenet"), ("tf2c16", "transformer")]
+)
+def test_zerogo_train_runs_a_generation_with_each_trunk(
+    name: str, trunk: str, tmp_path: Path
+) -> None:
+    """Self-play, training and gating (the resnet is the pipeline tests' default)."""
+    import json
+
     from nn.checkpoint import read_checkpoint
 
     run_dir = tmp_path / "run"
     flags = (
-        "--size 5 --preset tf2c16 --games-per-generation 8 --min-games 8 --workers 1 "
+        f"--size 5 --preset {name} --games-per-generation 8 --min-games 8 --workers 1 "
         "--visits 8 --slots 8 --games-per-shard 4 --gate-games 4 --gate-visits 8 "
         "--batch-size 16 --dtype float32 --window 100 --random-moves 4 --backend torch --quiet"
     ).split()
@@ -90,4 +98,6 @@ def test_zerogo_train_runs_a_generation_with_a_transformer_trunk(tmp_path: Path)
     assert checkpoints, list(run_dir.rglob("*"))
     for path in checkpoints:
         config = read_checkpoint(path).net_config
-        assert config.trunk == "transformer" and config.name == "tf2c16"
+        assert config.trunk == trunk and config.name == name
+    history = [json.loads(line) for line in (run_dir / "history.jsonl").read_text().splitlines()]
+    assert len(history) == 1 and history[0]["games"] >= 1  # a gating decision was made
