@@ -2,7 +2,8 @@
 
 Three splits, each a folder of shards (``zerogo.scan.dataset``):
 
-* ``train``: the training style families (``render.TRAIN_FAMILIES``), positions from
+* ``train``: the training style families (``render.TRAIN_FAMILIES``; ``--random-share``
+  of the photos from the domain-randomised ``random`` family), positions from
   three quarters of the game records (SGF files whose index is not 3 mod 4, and the
   ``--shards`` self-play games) plus random playouts;
 * ``validation``: the same families and positions, other seeds (for choosing the
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from zerogo.scan.dataset import SHARD_PHOTOS, PositionPool, render_many, write_shard
 from zerogo.scan.positions import game_positions
-from zerogo.scan.render import HELD_OUT_FAMILIES, TRAIN_FAMILIES, RenderConfig
+from zerogo.scan.render import HELD_OUT_FAMILIES, RANDOM_FAMILY, TRAIN_FAMILIES, RenderConfig
 
 SIZES = (9, 13, 19)
 
@@ -109,7 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="*", default=None, help="(re)write only these splits, keep the others"
     )
+    parser.add_argument(
+        "--random-share",
+        type=float,
+        default=0.5,
+        help="share of the training and validation photos drawn from the randomised family "
+        "(0.5; the fixed training families share the rest)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.random_share < 1:
+        parser.error(f"--random-share must be in [0, 1), not {args.random_share}")
+    fixed = tuple(name for name in TRAIN_FAMILIES if name != RANDOM_FAMILY)
+    repeats = round(len(fixed) * args.random_share / (1 - args.random_share))
+    train_families = fixed + (RANDOM_FAMILY,) * repeats
     config = RenderConfig(width=args.width, height=args.height)
     train_pool, test_pool = pools(args.sgf, args.shards, args.test_shards)
     manifest = {
@@ -120,15 +133,15 @@ def main(argv: list[str] | None = None) -> int:
             "test": {str(k): len(v) for k, v in sorted(test_pool.games.items())},
             "random_share": train_pool.random_share,
         },
-        "families": {"train": TRAIN_FAMILIES, "test": HELD_OUT_FAMILIES},
+        "families": {"train": train_families, "test": HELD_OUT_FAMILIES},
         "splits": {},
     }
     previous = args.out / "manifest.json"
     if args.only is not None and previous.is_file():
         manifest["splits"] = json.loads(previous.read_text()).get("splits", {})
     plan = [
-        ("train", args.train, args.seed, TRAIN_FAMILIES, train_pool),
-        ("validation", args.validation, args.seed + 1, TRAIN_FAMILIES, train_pool),
+        ("train", args.train, args.seed, train_families, train_pool),
+        ("validation", args.validation, args.seed + 1, train_families, train_pool),
         ("test", args.test, args.seed + 2, HELD_OUT_FAMILIES, test_pool),
     ]
     for name, count, seed, families, pool in plan:

@@ -37,9 +37,13 @@ from zerogo.scan.record import diagram, position_sgf
 from zerogo.scan.render import (
     BLACK_STONE,
     BOARD,
+    HELD_OUT_FAMILIES,
+    RANDOM_FAMILY,
+    TRAIN_FAMILIES,
     WHITE_STONE,
     RenderConfig,
     empty_photo,
+    random_family,
     render_photo,
 )
 
@@ -55,11 +59,12 @@ def oracle_view(photo) -> NetworkView:
     return NetworkView(probs, photo.boxes, scores, photo.box_labels, (1.0, 1.0))
 
 
-@pytest.mark.parametrize("size", [9, 13, 19])
-def test_rendered_labels_agree_with_the_position(size: int) -> None:
+@pytest.mark.parametrize("size, family", [(9, "kaya"), (13, "kaya"), (19, "kaya"), (9, "random")])
+def test_rendered_labels_agree_with_the_position(size: int, family: str) -> None:
     rng = np.random.default_rng(size)
     stones = random_position(size, rng, moves=size * size // 2)
-    photo = render_photo(stones, rng, "kaya", RenderConfig(occlusion=0.0))
+    photo = render_photo(stones, rng, family, RenderConfig(occlusion=0.0))
+    assert photo.family == family
     assert photo.image.shape == (320, 320, 3) and photo.image.dtype == np.uint8
     points = grid_points(photo.corners, size)
     rows = np.clip(points[..., 1].astype(int), 0, 319)
@@ -73,6 +78,20 @@ def test_rendered_labels_agree_with_the_position(size: int) -> None:
     spacing = np.linalg.norm(points[0, 1] - points[0, 0])
     assert np.abs(centres - expected).max() < 0.35 * spacing
     assert list(photo.box_labels) == [int(stones[r, c]) for r, c in photo.box_points]
+
+
+def test_the_random_family_varies_and_never_draws_a_test_familys_looks() -> None:
+    """Domain randomisation for training: the held-out families' own wood kinds, stone
+    looks and backgrounds stay unseen, so the test still measures generalisation."""
+    rng = np.random.default_rng(0)
+    drawn = [random_family(rng) for _ in range(300)]
+    test_only = {"strips", "shell", "marble", "stripes", "carpet", "dark"}
+    looks = {kind for f in drawn for kind in (f.wood_kind, *f.stones, *f.backgrounds)}
+    assert not looks & test_only
+    assert {"rings", "straight", "plain", "noise", "flat", "glossy"} <= looks
+    brightness = [sum(f.wood[1]) / 3 for f in drawn]
+    assert min(brightness) < 140 < 200 < max(brightness)  # dark to pale woods
+    assert RANDOM_FAMILY in TRAIN_FAMILIES and RANDOM_FAMILY not in HELD_OUT_FAMILIES
 
 
 def test_occluders_hide_points_and_their_boxes() -> None:

@@ -149,8 +149,60 @@ FAMILIES: dict[str, StyleFamily] = {
 }
 """Every style family by name."""
 
-TRAIN_FAMILIES = tuple(name for name, f in FAMILIES.items() if not f.held_out)
+RANDOM_FAMILY = "random"
+"""A training family drawn afresh for every photo (``random_family``): domain
+randomisation over the training families' kinds, never a held-out one's."""
+
+TRAIN_FAMILIES = (*(name for name, f in FAMILIES.items() if not f.held_out), RANDOM_FAMILY)
 HELD_OUT_FAMILIES = tuple(name for name, f in FAMILIES.items() if f.held_out)
+
+def _looks(held_out: bool) -> set[str]:
+    return {
+        kind
+        for f in FAMILIES.values()
+        if f.held_out == held_out
+        for kind in (f.wood_kind, *f.stones, *f.backgrounds)
+    }
+
+
+_HELD_OUT_LOOKS = _looks(True) - _looks(False)
+"""Wood kinds, stone looks and backgrounds that only the test families have."""
+
+
+def random_family(rng: np.random.Generator) -> StyleFamily:
+    """Draw a style family from broad ranges (domain randomisation): any warm wood from
+    pale to dark, any grain strength, a wood kind, stone looks and backgrounds of the
+    training families or plain coloured noise, lines from black to mid brown.  The
+    held-out families' wood kinds, stone looks and backgrounds are never drawn, so the
+    test families stay unseen."""
+    light = rng.uniform(0.5, 1.0)
+    warm = np.array([1.0, rng.uniform(0.6, 0.88), rng.uniform(0.3, 0.66)])
+    top = np.clip(250 * light * warm, 0, 255)
+    low = top * rng.uniform(0.8, 0.92)
+    line = rng.uniform(0, 70)
+    width = rng.uniform(0.02, 0.05)
+    stones = tuple(
+        str(s) for s in rng.choice(["shaded", "glossy", "flat"], int(rng.integers(1, 4)), False)
+    )
+    kinds = ["table", "cloth", "tiles", "gradient", "paper", "noise"]
+    backgrounds = tuple(str(b) for b in rng.choice(kinds, int(rng.integers(1, 4)), False))
+    family = StyleFamily(
+        RANDOM_FAMILY,
+        (_rgb(low), _rgb(top)),
+        (0.0, float(rng.uniform(0.05, 0.5))),
+        str(rng.choice(["rings", "straight", "plain"])),
+        (_rgb(np.full(3, line) * (1, 0.8, 0.6)), _rgb(np.full(3, line + 20) * (1, 0.8, 0.6))),
+        (width, width * rng.uniform(1.2, 1.8)),
+        stones,
+        backgrounds,
+    )
+    assert not _HELD_OUT_LOOKS & {family.wood_kind, *family.stones, *family.backgrounds}
+    return family
+
+
+def _rgb(values: np.ndarray) -> RGB:
+    r, g, b = (int(round(float(v))) for v in np.clip(values, 0, 255))
+    return (r, g, b)
 
 
 @dataclass(frozen=True)
@@ -320,6 +372,11 @@ def _background(rng: np.random.Generator, kind: str, shape: tuple[int, int]) -> 
     elif kind == "carpet":
         fine = rng.normal(0, 1, size=(h, w, 3)).astype(np.float32)
         out = (0.6 * hue + 40) * (1 + 0.15 * fine + 0.1 * _noise(rng, shape, (5, 5))[..., None])
+    elif kind == "noise":  # coloured noise at two scales (training only: ``random_family``)
+        a, b = hue, rng.uniform(0, 255, 3).astype(np.float32)
+        t = 0.5 + 0.35 * _noise(rng, shape, (3, 3)) + 0.15 * _noise(rng, shape, (12, 12))
+        grain = rng.uniform(0, 0.15) * rng.normal(0, 1, size=(h, w, 1)).astype(np.float32)
+        out = (a * (1 - t[..., None]) + b * t[..., None]) * (1 + grain)
     elif kind == "dark":
         out = (
             rng.uniform(10, 50)
@@ -707,6 +764,8 @@ def render_photo(
         ValueError: for a non-square position, a size below 2 or an unknown family.
     """
     config = config or RenderConfig()
+    if family == RANDOM_FAMILY:
+        family = random_family(rng)
     if isinstance(family, str):
         if family not in FAMILIES:
             raise ValueError(f"unknown style family {family!r} (known: {', '.join(FAMILIES)})")
@@ -911,11 +970,13 @@ __all__ = [
     "CLASSES",
     "FAMILIES",
     "HELD_OUT_FAMILIES",
+    "RANDOM_FAMILY",
     "TRAIN_FAMILIES",
     "WHITE_STONE",
     "Photo",
     "RenderConfig",
     "StyleFamily",
     "empty_photo",
+    "random_family",
     "render_photo",
 ]
