@@ -98,6 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="policy networks: 0 greedy (default), 1 sample")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    evaluate.add_argument("--json", action="store_true",
+                          help="also print the result as one JSON line (for scripts/record.py)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -361,8 +363,18 @@ def _run_eval(args: argparse.Namespace) -> int:
     if opening is None:
         opening = 0 if args.against == "random" else 2
     rate = win_rate(policy, opponent, spec, args.games, args.seed, opening)
+    seconds = time.monotonic() - start
     _say(f"{args.weights} vs {args.against} on {spec.size}x{spec.size}, komi {spec.komi:g}: "
-         f"{rate} ({time.monotonic() - start:.1f} s)")
+         f"{rate} ({seconds:.1f} s)")
+    if args.json:
+        import json
+
+        _say(json.dumps({
+            "weights": args.weights, "against": args.against, "size": spec.size,
+            "komi": spec.komi, "games": rate.games, "wins": rate.wins, "losses": rate.losses,
+            "draws": rate.draws, "win_rate": round(rate.rate, 4),
+            "opening_plies": opening, "seed": args.seed, "seconds": round(seconds, 1),
+        }))
     return 0
 
 

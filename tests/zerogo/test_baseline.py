@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,10 @@ def test_pg_value_dqn_and_eval_end_to_end(tmp_path: Path, capsys) -> None:
     for path in (pg, dqn):
         assert run("eval", str(path), "--games", "4") == 0
         assert "vs random on 5x5, komi 0.5" in capsys.readouterr().out
-    assert run("eval", str(pg), "--against", str(dqn), "--games", "2") == 0
+    assert run("eval", str(pg), "--against", str(dqn), "--games", "2", "--json") == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert record["games"] == 2 == record["wins"] + record["losses"] + record["draws"]
+    assert record["against"] == str(dqn) and record["size"] == 5
     for path in (pg, dqn):  # the untrained network is kept for the "beats initial" check
         initial = path.with_name(f"{path.stem}-initial.pt")
         assert run("eval", str(path), "--against", str(initial), "--games", "2") == 0
