@@ -10,6 +10,14 @@ session boundaries as ticks along the bottom.
     .venv/bin/python scripts/plot_campaign.py --run-dir campaign/9x9/run \\
         --log campaign/9x9/log.jsonl --out docs/plots/campaign-9x9.png
 
+The bar of the strength issue (60% against pure MCTS at 1 s/move on two threads) is
+drawn too: the Elo of pure MCTS at ``--bar-playouts`` playouts a move (default 50,000:
+two threads at about 25,000 simulations per second each, BENCHMARKS.md), extrapolated
+from the ladder's strongest MCTS rungs on a log scale of playouts, plus 70 Elo (a 60%
+score).  A straight line fitted to the placed networks (weighted by their intervals)
+is extended to the bar, and the CPU-hours where it meets it are written on the plot:
+a line through a few points is the optimistic reading, not a forecast.
+
 CPU-hours are the summed user+sys CPU of the run's processes (``state.json``'s
 ``cpu_seconds``), not wall-clock time, so sessions on a busy machine count what they
 really spent.  The seed network (the shipped gen-0007) sits at 0 CPU-hours: what made
@@ -36,12 +44,43 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def mcts_elo(rungs: dict[str, float], playouts: float, top: int = 3) -> float:
+    """Elo of pure MCTS at ``playouts`` a move: a least-squares line of Elo against
+    log10(playouts) through the ``top`` strongest ``mcts-N`` rungs of the ladder."""
+    import numpy as np
+
+    mcts = sorted(
+        (int(name.split("-")[1]), elo) for name, elo in rungs.items() if name.startswith("mcts-")
+    )[-top:]
+    x = np.log10([n for n, _ in mcts])
+    slope, offset = np.polyfit(x, [e for _, e in mcts], 1)
+    return float(offset + slope * np.log10(playouts))
+
+
+def straight_line(hours: list[float], elo: list[float], half_widths: list[float]):
+    """Weighted least-squares (slope, offset) of Elo against CPU-hours, or None for
+    fewer than two points or no rise."""
+    import numpy as np
+
+    if len(hours) < 2 or len(set(hours)) < 2:
+        return None
+    weights = 1 / np.maximum(np.asarray(half_widths, float), 1.0)
+    slope, offset = np.polyfit(hours, elo, 1, w=weights)
+    return (float(slope), float(offset)) if slope > 0 else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run-dir", default="campaign/9x9/run", help="the run's folder")
     parser.add_argument("--log", default="campaign/9x9/log.jsonl", help="campaign log")
     parser.add_argument("--ladder", default="zerogo/ladder.json", help="calibrated ladder")
     parser.add_argument("--out", default="docs/plots/campaign-9x9.png", help="PNG to write")
+    parser.add_argument(
+        "--bar-playouts",
+        type=float,
+        default=50_000,
+        help="playouts a move of pure MCTS at 1 s on two threads (50,000)",
+    )
     args = parser.parse_args(argv)
 
     import matplotlib
@@ -89,23 +128,54 @@ def main(argv: list[str] | None = None) -> int:
         )
         ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, -12), fontsize=8)
     right = max([*hours, *(s.get("cpu_hours", 0.0) for s in sessions), 1.0]) * 1.1
+    for session in sessions:
+        ax.axvline(session.get("cpu_hours", 0.0), ymax=0.04, color="tab:orange", lw=2)
+    bar = mcts_elo(rungs, args.bar_playouts) + 70.0  # a 60% score is +70 Elo
+    fit = straight_line(hours, elo, [(a + b) / 2 for a, b in zip(low, high, strict=True)])
+    reach = None
+    if fit is not None:
+        slope, offset = fit
+        reach = (bar - offset) / slope
+        xs = [0.0, max(reach, right)]
+        ax.plot(
+            xs,
+            [offset + slope * x for x in xs],
+            ls=":",
+            color="tab:blue",
+            lw=1,
+            label=f"straight-line fit, {slope:+.0f} Elo per CPU-hour",
+        )
+        right = max(right, reach * 1.08)
     for name in REFERENCE_RUNGS:
         if name in rungs:
             ax.axhline(rungs[name], color="grey", lw=0.8, ls="--")
             ax.text(right, rungs[name], f" {name}", va="center", fontsize=8, color="grey")
-    for session in sessions:
-        ax.axvline(session.get("cpu_hours", 0.0), ymax=0.04, color="tab:orange", lw=2)
+    ax.axhline(bar, color="tab:red", lw=1.2)
+    where = f"; the fit meets it at {reach:,.0f} CPU-hours" if reach is not None else ""
+    ax.text(
+        0.98 * right,
+        bar + 10,
+        f"bar: 60% vs MCTS 1 s/move (~{bar:,.0f}){where}",
+        va="bottom",
+        ha="right",
+        fontsize=8,
+        color="tab:red",
+    )
+    ax.set_ylim(top=bar + 120)
     ax.set_xlim(-0.02 * right, right)
     ax.set_xlabel("campaign CPU-hours (self-play + training + gating; orange: session ends)")
     ax.set_ylabel("yardstick Elo (zerogo/ladder.json)")
     ax.set_title("9x9 campaign: strength against compute")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="center right", fontsize=8)
     fig.tight_layout()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
-    print(f"wrote {out} ({len(points)} networks, {len(sessions)} sessions)")
+    print(
+        f"wrote {out} ({len(points)} networks, {len(sessions)} sessions); bar {bar:.0f} Elo"
+        + (f", straight-line fit meets it at {reach:.1f} CPU-hours" if reach else "")
+    )
     return 0
 
 

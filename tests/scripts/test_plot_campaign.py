@@ -1,0 +1,49 @@
+"""scripts/plot_campaign.py: the bar on the ladder's scale, the fit, and the picture."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "plot_campaign.py"
+
+
+@pytest.fixture(scope="module")
+def plot_campaign():
+    spec = importlib.util.spec_from_file_location("plot_campaign", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_mcts_elo_extends_the_strongest_rungs_on_a_log_scale(plot_campaign) -> None:
+    rungs = {"random": 0.0, "mcts-10": 500.0, "mcts-100": 1000.0, "mcts-1000": 1300.0,
+             "mcts-10000": 1600.0, "gnugo-10": 1800.0}  # fmt: skip
+    assert plot_campaign.mcts_elo(rungs, 100_000) == pytest.approx(1900.0)
+    assert plot_campaign.mcts_elo(rungs, 1000) == pytest.approx(1300.0)
+
+
+def test_straight_line_needs_two_points_and_a_rise(plot_campaign) -> None:
+    assert plot_campaign.straight_line([1.0], [800.0], [50.0]) is None
+    assert plot_campaign.straight_line([0.0, 2.0], [900.0, 800.0], [50.0, 50.0]) is None
+    slope, offset = plot_campaign.straight_line([0.0, 2.0], [800.0, 900.0], [50.0, 50.0])
+    assert slope == pytest.approx(50.0) and offset == pytest.approx(800.0)
+
+
+def test_the_plot_is_written_with_the_bar(plot_campaign, tmp_path: Path, capsys) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    lines = [
+        {"player": "gen-0000", "elo": 800.0, "low": 700.0, "high": 900.0, "run_cpu_hours": 0.0},
+        {"player": "gen-0001", "elo": 900.0, "low": 820.0, "high": 980.0, "run_cpu_hours": 2.0},
+    ]
+    (run / "ladder.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "plot.png"
+    argv = ["--run-dir", str(run), "--log", str(tmp_path / "none.jsonl"), "--out", str(out)]
+    assert plot_campaign.main(argv) == 0
+    assert out.stat().st_size > 10_000
+    printed = capsys.readouterr().out
+    assert "bar" in printed and "CPU-hours" in printed
