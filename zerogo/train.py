@@ -183,7 +183,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="stop once the run has used this much CPU time in all (user + sys of the "
         "loop and its workers, summed across restarts, so a rerun aims at the same end); "
-        "for comparisons at equal compute",
+        "for comparisons at equal compute (Ray actors run outside this process tree and "
+        "are not counted)",
     )
     parser.add_argument(
         "--gumbel",
