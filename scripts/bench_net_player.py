@@ -91,6 +91,20 @@ class Engine:
         return points
 
 
+def player_backend(extra: str) -> str:
+    """The ``zerogo bench nn --backend`` spec of what the player evaluates with: the
+    shipped network's fast form (``NAME@FILE``) where the player takes it, else the
+    runtime its ``--backend`` (in ``extra``, else the players' default) resolves to."""
+    sys.path.insert(0, str(ROOT))
+    from nn.backends import resolve_backend
+    from zerogo.players import DEFAULT_BACKEND, fast_network
+
+    words = shlex.split(extra)
+    backend = words[words.index("--backend") + 1] if "--backend" in words else DEFAULT_BACKEND
+    fast = fast_network(9, backend)
+    return f"openvino@{fast}" if fast is not None else resolve_backend(backend)
+
+
 def rate(points: list[tuple[float, int]]) -> float | None:
     """New visits per second between the first and the last line."""
     if len(points) < 2 or points[-1][0] <= points[0][0]:
@@ -137,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_argv = [python, "-m", "zerogo", "bench", "nn", "--weights",
                   str(ROOT / "zerogo" / "networks" / "b6c64-9x9.pt"), "--batch-sizes", "16",
                   "--threads", str(args.threads), "--json"]
-    if args.bench_backend:
-        bench_argv += ["--backend", args.bench_backend]
+    bench_argv += ["--backend", args.bench_backend or player_backend(args.extra)]
     bench = json.loads(subprocess.run(bench_argv, capture_output=True, text=True,
                                       check=True).stdout.strip().splitlines()[-1])
     bare = _evals_at_16(bench)
@@ -169,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _evals_at_16(bench: dict) -> float | None:
     """Find evals/s at batch 16 in a ``zerogo bench nn`` record (one or several backends)."""
+    for backend in bench.get("backends") or []:  # several backends: the first one's
+        for row in backend.get("batches", []):
+            if row.get("batch") == 16:
+                return float(row["evals_per_s"])
     for key in ("results", "batches", "by_batch"):
         rows = bench.get(key)
         if isinstance(rows, list):

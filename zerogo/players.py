@@ -33,10 +33,11 @@ from engine.game import Game
 from engine.player import Budget, Decision, Player
 
 DEFAULT_PLAYER = "auto"
-DEFAULT_BACKEND = "torch"
-"""Network backend of the players (``nn.backends``).  Self-play uses ``auto`` (OpenVINO
-where installed: more games per CPU-hour, measured); the players switch once the
-faster backend has also won the equal-time match against torch (issue: compression)."""
+DEFAULT_BACKEND = "auto"
+"""Network backend of the players (``nn.backends``): OpenVINO where installed, else
+torch.  With it the shipped network plays in its fast form (``fast_network``: int8,
+which beat torch float32 at equal time, BENCHMARKS.md) and any other checkpoint in
+float32 through OpenVINO (the same outputs, faster)."""
 NETWORK_DIR = Path(__file__).parent / "networks"
 
 
@@ -55,6 +56,22 @@ def shipped_network(size: int) -> Path | None:
     """Return the path of the shipped network for ``size``, or None."""
     entry = shipped_networks().get(size)
     return None if entry is None else NETWORK_DIR / entry["file"]
+
+
+def fast_network(size: int, backend: str, device: str = "cpu") -> Path | None:
+    """Return the shipped network's fast form for ``size`` (its index entry's ``fast``:
+    an ONNX file, e.g. int8) when ``backend`` runs it on OpenVINO, else None."""
+    from nn.backends import resolve_backend
+
+    entry = shipped_networks().get(size)
+    fast = None if entry is None else entry.get("fast")
+    if not fast or not (NETWORK_DIR / fast["file"]).exists():
+        return None
+    try:
+        runs_on = resolve_backend(backend, device)
+    except ValueError:  # not installed, or not for this device
+        return None
+    return NETWORK_DIR / fast["file"] if runs_on == "openvino" else None
 
 
 class SizeDispatchPlayer:
@@ -145,15 +162,18 @@ def _net_for_size(args: argparse.Namespace, size: int) -> Player | None:
     from engine.puct import PUCTConfig, PUCTPlayer
     from nn.backends import load_evaluator, read_network
 
+    backend = getattr(args, "backend", DEFAULT_BACKEND)
     path = Path(args.weights) if args.weights else shipped_network(size)
     if path is None:
         return None
+    if not args.weights:
+        path = fast_network(size, backend, args.device) or path
     if read_network(path).net_config.board_size != size:  # a checkpoint or an .onnx file
         return None
     entry = None if args.weights else shipped_networks().get(size)
     evaluator = load_evaluator(
         path,
-        backend=getattr(args, "backend", DEFAULT_BACKEND),
+        backend=backend,
         device=args.device,
         dtype=args.dtype,
         threads=max(1, args.threads),

@@ -168,6 +168,27 @@ def test_auto_uses_a_shipped_network_only_when_marked_default(
     assert_plays_legally(net, game_after(9, "C3"))
 
 
+@pytest.mark.parametrize("backend, want", [("auto", "openvino"), ("torch", "torch")])
+def test_the_shipped_network_plays_in_its_fast_form_on_openvino(
+    checkpoint: Path, no_shipped_networks: Path, backend: str, want: str
+) -> None:
+    """The index's ``fast`` form (int8 ONNX for the real network) is what the default
+    backend plays; ``--backend torch`` keeps the checkpoint on torch."""
+    from nn.backends import export_network_file
+
+    shutil.copy(checkpoint, no_shipped_networks / "net-9.pt")
+    export_network_file(checkpoint, no_shipped_networks / "net-9-fast.onnx")
+    index = {"9": {"file": "net-9.pt", "default": True, "fast": {"file": "net-9-fast.onnx"}}}
+    (no_shipped_networks / "index.json").write_text(json.dumps(index))
+    args = ["--player", "net", "--visits", "16", "--threads", "1"]
+    net = make_player(parse(*args, *(["--backend", backend] if backend != "auto" else [])))
+    player = net.player_for(9)
+    assert isinstance(player, PUCTPlayer) and player.evaluator.backend == want
+    assert_plays_legally(net, game_after(9, "C3"))
+    assert players.fast_network(9, "torch") is None
+    assert players.fast_network(13, "auto") is None
+
+
 def test_random_player_plays_legal_moves() -> None:
     player = make_player(parse("--player", "random", "--seed", "3"))
     assert isinstance(player, RandomPlayer)
@@ -248,3 +269,8 @@ def test_the_shipped_networks_load_safely_and_record_their_lineage() -> None:
         assert entry["origin"].startswith("self-play from random initialisation")
         assert entry["selfplay_games"] >= entry["games_trained"] > 0
         assert isinstance(entry["default"], bool)
+        if "fast" in entry:  # the fast form of the same network, e.g. int8 ONNX
+            from nn.backends import read_network
+
+            fast = read_network(NETWORK_DIR / entry["fast"]["file"])
+            assert fast.net_config == checkpoint.net_config
