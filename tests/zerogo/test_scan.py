@@ -334,3 +334,20 @@ def test_zerogo_scan_help(capsys) -> None:
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--size" in out and "--to-move" in out and "--komi" in out
+
+
+def test_a_photo_of_an_impossible_position_is_refused_as_a_game(tmp_path) -> None:
+    """A stone without liberties can be photographed (set up by hand) but not played
+    on from: ``game_from_file`` names the problem instead of loading it."""
+    from zerogo.scan.photo import PhotoError, game_from_file, read_photo
+
+    stones = np.zeros((9, 9), np.int8)
+    stones[0, 0], stones[0, 1], stones[1, 0] = 1, 2, 2  # black in the corner, no liberty
+    stones[4, 4] = stones[6, 2] = 1
+    photo = render_photo(stones, np.random.default_rng(31), "kaya", EASY)
+    path = tmp_path / "impossible.png"
+    Image.fromarray(photo.image).save(path)
+    read = read_photo(path)
+    assert read.illegal and "not legal" in read.warnings[0]
+    with pytest.raises(PhotoError, match="not legal"):
+        game_from_file(path)

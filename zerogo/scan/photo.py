@@ -38,12 +38,15 @@ class PhotoRead:
             in its comment).
         warnings: what to check before trusting the record, most serious first.
         flagged: the low-confidence points as GTP vertices.
+        illegal: why the position read cannot stand on a board (a chain without
+            liberties), or None.
     """
 
     result: ScanResult
     record: bytes
     warnings: list[str]
     flagged: list[str]
+    illegal: str | None = None
 
 
 def read_photo(
@@ -120,7 +123,7 @@ def read_photo(
         comment += " Check: " + "; ".join(warnings)
     record = position_sgf(result.stones, to_move, komi, comment)
     flagged = [vertex(r, c, n) for r, c in flagged_points]
-    return PhotoRead(result, record, warnings, flagged)
+    return PhotoRead(result, record, warnings, flagged, problem)
 
 
 def is_photo(path: str | os.PathLike[str]) -> bool:
@@ -149,8 +152,8 @@ def game_from_file(
     if not is_photo(path):
         return load_sgf_file(path), f"Loaded {name}"
     read = read_photo(path, komi=komi, to_move=to_move)
-    if read.warnings and read.warnings[0].startswith("the position read is not legal"):
-        raise PhotoError(f"{name}: {read.warnings[0]}")
+    if read.illegal:
+        raise PhotoError(f"{name}: the position read is not legal: {read.illegal}")
     game = load_sgf(read.record)
     n = read.result.size
     stones = read.result.stones
