@@ -8,7 +8,6 @@ prints them.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,16 +16,12 @@ import pytest
 
 from nn.checkpoint import load_checkpoint
 from selfplay.shards import GameRecord, write_shard
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compare_trunks.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def compare_trunks():
-    spec = importlib.util.spec_from_file_location("compare_trunks", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("compare_trunks")
 
 
 def _games(first: int, count: int) -> list[GameRecord]:

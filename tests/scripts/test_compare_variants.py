@@ -7,15 +7,14 @@ what it has (no new games), and the record and table hold one row per variant.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from nn.checkpoint import read_checkpoint
+from tests.scripts import load_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compare_variants.py"
 TINY = [
     "--size", "5", "--visits", "8", "--slots", "8", "--games-per-generation", "400",
     "--min-games", "400", "--games-per-shard", "4", "--random-moves", "4",
@@ -25,10 +24,7 @@ TINY = [
 
 @pytest.fixture(scope="module")
 def compare_variants():
-    spec = importlib.util.spec_from_file_location("compare_variants", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("compare_variants")
 
 
 def test_variants_train_to_the_same_cpu_budget_and_resume(compare_variants, tmp_path: Path):

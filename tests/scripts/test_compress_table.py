@@ -11,29 +11,18 @@ accuracy, a token timing); the script is loaded from its file, as
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.scripts import load_script
+
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "compress_table.py"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compress_table", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("compress_table", module)  # its dataclasses look it up
-    spec.loader.exec_module(module)
-    return module
-
-
-ct = _load()
+ct = load_script("compress_table")
 
 
 def _form(name: str) -> Any:

@@ -8,7 +8,6 @@ dataset's README kept across a remake.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,17 +15,13 @@ import numpy as np
 import pytest
 
 from selfplay.shards import GameRecord, write_shard
+from tests.scripts import load_script
 from trainer.replay import ReplayBuffer
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_dataset.py"
 
 
 @pytest.fixture(scope="module")
 def make_dataset():
-    spec = importlib.util.spec_from_file_location("make_dataset", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_dataset")
 
 
 def _game(game_id: int, network: str, length: int = 6) -> GameRecord:

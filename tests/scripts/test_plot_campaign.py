@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "plot_campaign.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def plot_campaign():
-    spec = importlib.util.spec_from_file_location("plot_campaign", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("plot_campaign")
 
 
 def test_mcts_elo_extends_the_strongest_rungs_on_a_log_scale(plot_campaign) -> None:
