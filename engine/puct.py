@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -140,7 +140,13 @@ class StepStats:
     network_calls: int = 0
     network_seconds: float = 0.0
     search_seconds: float = 0.0
-    batch_sizes: list[int] = field(default_factory=list)
+    evaluated: int = 0  # positions sent to the network, summed over its calls
+    largest_batch: int = 0
+
+    @property
+    def mean_batch(self) -> float:
+        """Mean positions per network call (0 before the first)."""
+        return self.evaluated / self.network_calls if self.network_calls else 0.0
 
 
 class SearchForest:
@@ -344,7 +350,8 @@ class SearchForest:
             self.counters.full += int(full)
             self.counters.network_calls += 1
             self.counters.network_seconds += evaluated - selected
-            self.counters.batch_sizes.append(n)
+            self.counters.evaluated += n
+            self.counters.largest_batch = max(self.counters.largest_batch, n)
         end = time.perf_counter()
         self.counters.search_seconds += (end - start) - ((evaluated - selected) if n > 0 else 0.0)
         self.counters.leaves += int(counters[0])
@@ -487,6 +494,21 @@ class PUCTPlayer:
         self._synced = None
         if self.forest is not None:
             self.forest.reset(0)
+
+    def search_stats(self) -> dict[str, float]:
+        """Counters of every search since the player was made: simulations (network
+        leaves and terminal backups), network calls, mean and largest batch, and
+        descents abandoned because they met a leaf already waiting for the network."""
+        counters = self.forest.counters if self.forest is not None else StepStats()
+        return {
+            "simulations": counters.leaves + counters.terminal,
+            "network_calls": counters.network_calls,
+            "evaluated": counters.evaluated,
+            "mean_batch": round(counters.mean_batch, 2),
+            "largest_batch": counters.largest_batch,
+            "collisions": counters.abandoned,
+            "network_seconds": round(counters.network_seconds, 3),
+        }
 
     def genmove(
         self, game: Game, color: int, budget: Budget | None = None, cleanup: bool = False

@@ -72,6 +72,17 @@ def warm_all() -> None:
     game = Game(9)
     MCTSPlayer(MCTSConfig(threads=1, seed=1, capacity=10_000), Budget(playouts=64)).genmove(game, 1)
     final_position(game, playouts=8)
+    # the network player's search: a fresh tree, then a move that keeps its subtree
+    # (compiled lazily, that second move took 5 s and lost a timed game), a snapshot
+    from engine.evaluator import UniformEvaluator
+    from engine.puct import PUCTConfig, PUCTPlayer
+
+    player = PUCTPlayer(UniformEvaluator(9, all_planes), PUCTConfig(capacity=4_000),
+                        Budget(playouts=48))
+    game = Game(9)
+    game.play(player.genmove(game, game.to_move).action)
+    player.genmove(game, game.to_move)
+    player.snapshot(game, game.to_move)
     from engine.envs.gym_env import GoEnv
 
     env = GoEnv(size=5, features=all_planes)

@@ -8,9 +8,10 @@ It starts the engine as a user would (a GTP subprocess), plays ``play b E5`` on 
 streams ``kata-analyze w 50 rootInfo true`` for ``--seconds`` and reads the root's
 visits line by line, then asks for ``--moves`` moves with ``kata-genmove_analyze``
 (the search of ``genmove``, with its lines shown).  New visits per second (after the
-first line, so reused subtrees do not count) are compared with
-``zerogo bench nn`` at batch 16 (the player's batch: ``leaves_per_step``) with the
-same threads, backend and dtype, run right after in the same command.  Pause other
+first line, so reused subtrees do not count) are compared with ``zerogo bench nn`` at
+the search's own mean batch size (read with ``zerogo-search_stats``; at most 16, the
+player's ``leaves_per_step``) and at 16, with the same threads, backend and dtype, run
+right after in the same command.  Pause other
 jobs first (``scripts/campaign.sh pause``); the record notes the load average.
 """
 
@@ -135,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     engine.stream("kata-analyze w 50 rootInfo true", 1.5)  # warm-up
     engine.command("clear_board")
     engine.command("play b E5")
+    at_start = search_stats(engine)
     analysis = engine.stream("kata-analyze w 50 rootInfo true", args.seconds)
+    after_analysis = search_stats(engine)
     genmoves = []
     color = "w"
     for _ in range(args.moves):
@@ -145,16 +148,23 @@ def main(argv: list[str] | None = None) -> int:
                          "visits_per_second": rate(points),
                          "visits": points[-1][1] if points else None})
         color = "b" if color == "w" else "w"
+    after_genmoves = search_stats(engine)
     engine.send("quit")
     engine.process.wait(timeout=10)
+    analysis_batch = mean_batch(at_start, after_analysis)
+    genmove_batch = mean_batch(after_analysis, after_genmoves)
 
+    # the bare network at the batch sizes the search used (rounded) and at 16
+    sizes = sorted({16, *(max(1, round(b)) for b in (analysis_batch, genmove_batch) if b)})
     bench_argv = [python, "-m", "zerogo", "bench", "nn", "--weights",
-                  str(ROOT / "zerogo" / "networks" / "b6c64-9x9.pt"), "--batch-sizes", "16",
-                  "--threads", str(args.threads), "--json"]
+                  str(ROOT / "zerogo" / "networks" / "b6c64-9x9.pt"), "--batch-sizes",
+                  *map(str, sizes), "--threads", str(args.threads), "--json"]
     bench_argv += ["--backend", args.bench_backend or player_backend(args.extra)]
     bench = json.loads(subprocess.run(bench_argv, capture_output=True, text=True,
                                       check=True).stdout.strip().splitlines()[-1])
-    bare = _evals_at_16(bench)
+    bare = _evals_at(bench, 16)
+    analysis_bare = _evals_at(bench, max(1, round(analysis_batch))) if analysis_batch else None
+    genmove_bare = _evals_at(bench, max(1, round(genmove_batch))) if genmove_batch else None
     analysis_rate = rate(analysis[1:])  # after the first line
     move_rates = [g["visits_per_second"] for g in genmoves if g["visits_per_second"]]
     genmove_rate = sum(move_rates) / len(move_rates) if move_rates else None
@@ -164,9 +174,21 @@ def main(argv: list[str] | None = None) -> int:
         "analysis_visits_per_second": analysis_rate,
         "genmove_visits_per_second": genmove_rate,
         "genmove_seconds_mean": sum(g["seconds"] for g in genmoves) / max(len(genmoves), 1),
+        "analysis_mean_batch": analysis_batch,
+        "genmove_mean_batch": genmove_batch,
+        "collisions_per_simulation": collision_rate(at_start, after_genmoves),
         "bench_evals_per_second_batch16": bare,
-        "analysis_share": None if not (analysis_rate and bare) else analysis_rate / bare,
-        "genmove_share": None if not (genmove_rate and bare) else genmove_rate / bare,
+        "bench_evals_per_second_at_analysis_batch": analysis_bare,
+        "bench_evals_per_second_at_genmove_batch": genmove_bare,
+        # the issue's measure: the player's visits/s over the bare network's evals/s at
+        # the search's own mean batch size
+        "analysis_share": None if not (analysis_rate and analysis_bare)
+        else analysis_rate / analysis_bare,
+        "genmove_share": None if not (genmove_rate and genmove_bare)
+        else genmove_rate / genmove_bare,
+        "analysis_share_of_batch16": None if not (analysis_rate and bare)
+        else analysis_rate / bare,
+        "genmove_share_of_batch16": None if not (genmove_rate and bare) else genmove_rate / bare,
         "analysis_lines": analysis,
         "genmoves": genmoves,
         "machine": machine(),
@@ -180,20 +202,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _evals_at_16(bench: dict) -> float | None:
-    """Find evals/s at batch 16 in a ``zerogo bench nn`` record (one or several backends)."""
+def search_stats(engine: Engine) -> dict[str, float]:
+    """The engine's ``zerogo-search_stats`` counters."""
+    words = engine.command("zerogo-search_stats").split()[1:]  # after "="
+    return {name: float(value) for name, value in zip(words[::2], words[1::2], strict=True)}
+
+
+def mean_batch(before: dict[str, float], after: dict[str, float]) -> float | None:
+    """Positions per network call between two ``search_stats`` readings."""
+    calls = after["network_calls"] - before["network_calls"]
+    return (after["evaluated"] - before["evaluated"]) / calls if calls > 0 else None
+
+
+def collision_rate(before: dict[str, float], after: dict[str, float]) -> float | None:
+    """Abandoned descents per simulation between two readings."""
+    simulations = after["simulations"] - before["simulations"]
+    return (after["collisions"] - before["collisions"]) / simulations if simulations else None
+
+
+def _evals_at(bench: dict, batch: int) -> float | None:
+    """Find evals/s at ``batch`` in a ``zerogo bench nn`` record (one or several backends)."""
     for backend in bench.get("backends") or []:  # several backends: the first one's
         for row in backend.get("batches", []):
-            if row.get("batch") == 16:
+            if row.get("batch") == batch:
                 return float(row["evals_per_s"])
     for key in ("results", "batches", "by_batch"):
         rows = bench.get(key)
         if isinstance(rows, list):
             for row in rows:
-                if row.get("batch") == 16 or row.get("batch_size") == 16:
+                if row.get("batch") == batch or row.get("batch_size") == batch:
                     return float(row.get("evals_per_second") or row.get("evals_per_s"))
     text = json.dumps(bench)
-    match = re.search(r'"batch(?:_size)?": 16, "evals_per_(?:second|s)": ([0-9.]+)', text)
+    match = re.search(rf'"batch(?:_size)?": {batch}, "evals_per_(?:second|s)": ([0-9.]+)', text)
     return float(match.group(1)) if match else None
 
 

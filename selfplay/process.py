@@ -96,7 +96,7 @@ def worker_main(
         leaves=counters.leaves,
         network_seconds=counters.network_seconds,
         search_seconds=counters.search_seconds,
-        mean_batch=float(sum(counters.batch_sizes) / max(len(counters.batch_sizes), 1)),
+        mean_batch=counters.mean_batch,
         seconds=elapsed,
         cpu_seconds=_cpu_seconds(),
     )

@@ -261,6 +261,7 @@ class GtpEngine:
             "kgs-genmove_cleanup": self._genmove_cleanup,
             "undo": self._undo,
             "showboard": self._showboard,
+            "zerogo-search_stats": self._search_stats,
             "final_score": self._final_score,
             "final_status_list": self._final_status_list,
             "fixed_handicap": self._fixed_handicap,
@@ -599,6 +600,14 @@ class GtpEngine:
         except ValueError:
             raise GtpFailure("cannot undo") from None
         return ""
+
+    def _search_stats(self, args: list[str]) -> str:
+        """``zerogo-search_stats``: the search's counters on this board size so far, as
+        ``name value`` pairs (simulations, network calls, mean and largest batch ...)."""
+        stats = getattr(self._search_player(), "search_stats", None)
+        if not callable(stats):
+            raise GtpFailure("this player keeps no search statistics")
+        return " ".join(f"{name} {value}" for name, value in stats().items())
 
     def _showboard(self, args: list[str]) -> str:
         last = self.game.last_move

@@ -99,7 +99,34 @@ def test_virtual_loss_is_cleared_and_visits_add_up() -> None:
         # every visit of the root but the first went to a child
         assert stats.visits.sum() == stats.visits_total - 1
         assert abs(stats.priors.sum() - 1.0) < 1e-4
-    assert max(forest.counters.batch_sizes) > 8  # leaves of several games per call
+    assert forest.counters.largest_batch > 8  # leaves of several games per call
+
+
+class SharpEvaluator(MaterialEvaluator):
+    """A confident network: nearly all of the policy on the lowest free point, so
+    that the descents of one batch keep meeting the same waiting leaf."""
+
+    def evaluate(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        logits, values, own = super().evaluate(features)
+        logits[:] = -8.0 * np.arange(logits.shape[1], dtype=np.float32)
+        return logits, values, own
+
+
+def test_batches_stay_full_when_descents_collide() -> None:
+    # abandoned descents are retried (their virtual loss kept meanwhile), so a big tree
+    # under a confident policy still sends full batches, and no virtual loss is left
+    config = PUCTConfig(capacity=50_000, leaves_per_step=16)
+    forest = SearchForest(1, 9, SharpEvaluator(9), config)
+    forest.set_position(0, Game(9))
+    forest.search(np.ones(1, dtype=bool), np.array([4000.0]))
+    counters = forest.counters
+    assert counters.abandoned > 1000  # the policy does make descents collide
+    assert counters.mean_batch > 14.0
+    assert forest.root_visits()[0] >= 4000
+    used = forest.tmeta[0, K.T_USED]
+    assert np.all(forest.stats[0, K.VLOSS, :used] == 0)
+    stats = forest.root_stats(0)
+    assert stats.visits.sum() == stats.visits_total - 1
 
 
 def test_forest_slots_are_independent() -> None:

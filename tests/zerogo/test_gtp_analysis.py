@@ -58,6 +58,7 @@ class Process:
     """A ``zerogo gtp`` process whose output lines are read with their arrival times."""
 
     def __init__(self, *flags: str) -> None:
+        self.flags = flags
         self.process = subprocess.Popen(
             [sys.executable, "-m", "zerogo", "gtp", *flags], cwd=REPO, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
@@ -339,6 +340,26 @@ def test_analysis_commands_are_listed(engine: Process) -> None:
                  "gogui-analyze_commands"):
         assert name in listed
         assert engine.ok(f"known_command {name}") == "true"
+
+
+def test_search_stats_count_the_network_player_s_work(engine: Process) -> None:
+    if "net" not in engine.flags:  # the pure-MCTS engine
+        engine.send("zerogo-search_stats")
+        assert engine.answer() == b"? this player keeps no search statistics\n\n"
+        return
+    setup(engine, OPENING)
+
+    def stats() -> dict[str, float]:
+        words = engine.ok("zerogo-search_stats").split()
+        return {name: float(value) for name, value in zip(words[::2], words[1::2], strict=True)}
+
+    before = stats()
+    engine.ok("genmove w")
+    after = stats()
+    assert after["simulations"] >= before["simulations"] + 59  # --playouts 60, some reused
+    assert after["network_calls"] > before["network_calls"]
+    assert 1.0 <= after["mean_batch"] <= after["largest_batch"] <= 16
+    assert after["collisions"] >= before["collisions"]
 
 
 def test_interval_as_option_maxmoves_and_no_interval(mcts: Process) -> None:

@@ -51,7 +51,7 @@ COMMANDS = [
     "place_free_handicap", "set_free_handicap", "loadsgf", "printsgf", "time_settings",
     "kgs-time_settings", "time_left", "gogui-analyze_commands", "zerogo-ownership",
     "zerogo-gfx_ownership", "zerogo-gfx_candidates", "lz-analyze", "kata-analyze",
-    "lz-genmove_analyze", "kata-genmove_analyze",
+    "lz-genmove_analyze", "kata-genmove_analyze", "zerogo-search_stats",
 ]
 WORDS = [
     # colours and vertices, good and bad
