@@ -1,7 +1,7 @@
 """How well ``zerogo gtp --player net`` uses its time: tree visits per second in
 analysis and in genmove, against the bare network benchmark at the same batch size.
 
-  .venv/bin/python scripts/bench_net_player.py --threads 2 --seconds 8 \
+  .venv/bin/python scripts/bench_net_player.py --threads 2 --seconds 8 --repeat 3 \
       --out benchmarks/net_player.json
 
 It starts the engine as a user would (a GTP subprocess), plays ``play b E5`` on 9x9,
@@ -11,8 +11,12 @@ visits line by line, then asks for ``--moves`` moves with ``kata-genmove_analyze
 first line, so reused subtrees do not count) are compared with ``zerogo bench nn`` at
 the search's own mean batch size (read with ``zerogo-search_stats``; at most 16, the
 player's ``leaves_per_step``) and at 16, with the same threads, backend and dtype, run
-right after in the same command.  Pause other
-jobs first (``scripts/campaign.sh pause``); the record notes the load average.
+right after in the same command.  ``zerogo-search_stats`` also gives the player's own
+network time: the share of the search's wall time spent in network calls, and the
+evaluations per second inside those calls.  Two-thread runs on a small VM vary by
++-15% from one run to the next, so ``--repeat 3`` measures three times in turn and
+keeps the medians.  Pause other jobs first (``scripts/campaign.sh pause``); the
+record notes the load average.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import os
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -122,9 +127,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra", default="", help="more flags for zerogo gtp (e.g. --backend)")
     parser.add_argument("--bench-backend", default=None,
                         help="backend[:dtype] for zerogo bench nn (default: the player's)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure this many times (player, then bare network, in turn); "
+                        "the record keeps every run and the median shares")
     parser.add_argument("--out", default=None, help="write the JSON record here")
     args = parser.parse_args(argv)
+    runs = [measure(args) for _ in range(max(1, args.repeat))]
+    if len(runs) == 1:
+        record = runs[0]
+    else:
+        keys = ("analysis_share", "genmove_share", "analysis_visits_per_second",
+                "genmove_visits_per_second", "in_player_evals_per_second",
+                "bench_evals_per_second_batch16", "analysis_network_time_share",
+                "genmove_seconds_mean", "analysis_mean_batch", "genmove_mean_batch")
+        record = {"command": runs[0]["command"], "bench_command": runs[0]["bench_command"],
+                  "runs": runs, "machine": machine()}
+        for key in keys:
+            values = [run[key] for run in runs if run.get(key) is not None]
+            record[f"median_{key}"] = statistics.median(values) if values else None
+    text = json.dumps(record, indent=1)
+    print(json.dumps(brief(record)))
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    return 0
 
+
+def brief(record: dict) -> dict:
+    """``record`` without the line-by-line detail (what stdout and ``record.py`` keep)."""
+    out = {k: v for k, v in record.items() if k not in ("analysis_lines", "genmoves", "runs")}
+    if "runs" in record:
+        out["runs"] = [brief(run) for run in record["runs"]]
+    return out
+
+
+def measure(args: argparse.Namespace) -> dict:
+    """One measurement: the player streaming and moving, then the bare network."""
     python = sys.executable
     argv_engine = [python, "-m", "zerogo", "gtp", "--player", "net", "--threads",
                    str(args.threads), "--seconds", str(args.move_seconds),
@@ -158,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({16, *(max(1, round(b)) for b in (analysis_batch, genmove_batch) if b)})
     bench_argv = [python, "-m", "zerogo", "bench", "nn", "--weights",
                   str(ROOT / "zerogo" / "networks" / "b6c64-9x9.pt"), "--batch-sizes",
-                  *map(str, sizes), "--threads", str(args.threads), "--json"]
+                  *map(str, sizes), "--threads", str(args.threads), "--rounds", "3", "--json"]
     bench_argv += ["--backend", args.bench_backend or player_backend(args.extra)]
     bench = json.loads(subprocess.run(bench_argv, capture_output=True, text=True,
                                       check=True).stdout.strip().splitlines()[-1])
@@ -177,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         "analysis_mean_batch": analysis_batch,
         "genmove_mean_batch": genmove_batch,
         "collisions_per_simulation": collision_rate(at_start, after_genmoves),
+        # the player's own network calls: evals/s inside its calls (what the bare
+        # benchmark measures apart) and the share of the search's wall time they took
+        "in_player_evals_per_second": in_calls(at_start, after_genmoves),
+        "analysis_network_time_share": time_share(at_start, after_analysis, args.seconds),
         "bench_evals_per_second_batch16": bare,
         "bench_evals_per_second_at_analysis_batch": analysis_bare,
         "bench_evals_per_second_at_genmove_batch": genmove_bare,
@@ -195,11 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_before": load_before,
         "date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
     }
-    text = json.dumps(record, indent=1)
-    print(json.dumps({k: v for k, v in record.items() if k not in ("analysis_lines", "genmoves")}))
-    if args.out:
-        Path(args.out).write_text(text + "\n")
-    return 0
+    return record
 
 
 def search_stats(engine: Engine) -> dict[str, float]:
@@ -218,6 +255,17 @@ def collision_rate(before: dict[str, float], after: dict[str, float]) -> float |
     """Abandoned descents per simulation between two readings."""
     simulations = after["simulations"] - before["simulations"]
     return (after["collisions"] - before["collisions"]) / simulations if simulations else None
+
+
+def in_calls(before: dict[str, float], after: dict[str, float]) -> float | None:
+    """Positions per second of network-call time between two readings."""
+    seconds = after["network_seconds"] - before["network_seconds"]
+    return (after["evaluated"] - before["evaluated"]) / seconds if seconds > 0 else None
+
+
+def time_share(before: dict[str, float], after: dict[str, float], wall: float) -> float:
+    """Network-call seconds between two readings over ``wall`` seconds of search."""
+    return (after["network_seconds"] - before["network_seconds"]) / wall
 
 
 def _evals_at(bench: dict, batch: int) -> float | None:

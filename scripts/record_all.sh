@@ -51,6 +51,6 @@ if want baselines9; then  # REINFORCE and DQN on 9x9, 300 CPU-seconds each, 200 
   done
 fi
 if want net_player; then
-  R net-player-2threads -- "$PY" scripts/bench_net_player.py --threads 2 --seconds 8 --moves 6
-  R net-player-1thread -- "$PY" scripts/bench_net_player.py --threads 1 --seconds 8 --moves 6
+  R net-player-2threads -- "$PY" scripts/bench_net_player.py --threads 2 --seconds 8 --moves 6 --repeat 3
+  R net-player-1thread -- "$PY" scripts/bench_net_player.py --threads 1 --seconds 8 --moves 6 --repeat 3
 fi
