@@ -188,8 +188,8 @@ def measure(args: argparse.Namespace) -> dict:
     after_genmoves = search_stats(engine)
     engine.send("quit")
     engine.process.wait(timeout=10)
-    analysis_batch = mean_batch(at_start, after_analysis)
-    genmove_batch = mean_batch(after_analysis, after_genmoves)
+    analysis_batch = per(at_start, after_analysis, "evaluated", "network_calls")
+    genmove_batch = per(after_analysis, after_genmoves, "evaluated", "network_calls")
 
     # the bare network at the batch sizes the search used (rounded) and at 16
     sizes = sorted({16, *(max(1, round(b)) for b in (analysis_batch, genmove_batch) if b)})
@@ -213,23 +213,22 @@ def measure(args: argparse.Namespace) -> dict:
         "genmove_seconds_mean": sum(g["seconds"] for g in genmoves) / max(len(genmoves), 1),
         "analysis_mean_batch": analysis_batch,
         "genmove_mean_batch": genmove_batch,
-        "collisions_per_simulation": collision_rate(at_start, after_genmoves),
+        "collisions_per_simulation": per(at_start, after_genmoves, "collisions", "simulations"),
         # the player's own network calls: evals/s inside its calls (what the bare
         # benchmark measures apart) and the share of the search's wall time they took
-        "in_player_evals_per_second": in_calls(at_start, after_genmoves),
-        "analysis_network_time_share": time_share(at_start, after_analysis, args.seconds),
+        "in_player_evals_per_second": per(at_start, after_genmoves, "evaluated",
+                                          "network_seconds"),
+        "analysis_network_time_share": (after_analysis["network_seconds"]
+                                        - at_start["network_seconds"]) / args.seconds,
         "bench_evals_per_second_batch16": bare,
         "bench_evals_per_second_at_analysis_batch": analysis_bare,
         "bench_evals_per_second_at_genmove_batch": genmove_bare,
         # the issue's measure: the player's visits/s over the bare network's evals/s at
         # the search's own mean batch size
-        "analysis_share": None if not (analysis_rate and analysis_bare)
-        else analysis_rate / analysis_bare,
-        "genmove_share": None if not (genmove_rate and genmove_bare)
-        else genmove_rate / genmove_bare,
-        "analysis_share_of_batch16": None if not (analysis_rate and bare)
-        else analysis_rate / bare,
-        "genmove_share_of_batch16": None if not (genmove_rate and bare) else genmove_rate / bare,
+        "analysis_share": ratio(analysis_rate, analysis_bare),
+        "genmove_share": ratio(genmove_rate, genmove_bare),
+        "analysis_share_of_batch16": ratio(analysis_rate, bare),
+        "genmove_share_of_batch16": ratio(genmove_rate, bare),
         "analysis_lines": analysis,
         "genmoves": genmoves,
         "machine": machine(),
@@ -245,27 +244,17 @@ def search_stats(engine: Engine) -> dict[str, float]:
     return {name: float(value) for name, value in zip(words[::2], words[1::2], strict=True)}
 
 
-def mean_batch(before: dict[str, float], after: dict[str, float]) -> float | None:
-    """Positions per network call between two ``search_stats`` readings."""
-    calls = after["network_calls"] - before["network_calls"]
-    return (after["evaluated"] - before["evaluated"]) / calls if calls > 0 else None
+def per(before: dict[str, float], after: dict[str, float], counter: str,
+        per_counter: str) -> float | None:
+    """How much ``counter`` grew per unit of ``per_counter``'s growth between two
+    ``search_stats`` readings (None when the latter did not grow)."""
+    unit = after[per_counter] - before[per_counter]
+    return (after[counter] - before[counter]) / unit if unit > 0 else None
 
 
-def collision_rate(before: dict[str, float], after: dict[str, float]) -> float | None:
-    """Abandoned descents per simulation between two readings."""
-    simulations = after["simulations"] - before["simulations"]
-    return (after["collisions"] - before["collisions"]) / simulations if simulations else None
-
-
-def in_calls(before: dict[str, float], after: dict[str, float]) -> float | None:
-    """Positions per second of network-call time between two readings."""
-    seconds = after["network_seconds"] - before["network_seconds"]
-    return (after["evaluated"] - before["evaluated"]) / seconds if seconds > 0 else None
-
-
-def time_share(before: dict[str, float], after: dict[str, float], wall: float) -> float:
-    """Network-call seconds between two readings over ``wall`` seconds of search."""
-    return (after["network_seconds"] - before["network_seconds"]) / wall
+def ratio(value: float | None, base: float | None) -> float | None:
+    """``value / base``, or None when either is missing or zero."""
+    return value / base if value and base else None
 
 
 def _evals_at(bench: dict, batch: int) -> float | None:
