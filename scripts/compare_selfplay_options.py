@@ -42,6 +42,8 @@ def train(out: Path, name: str, extra: list[str], args: argparse.Namespace) -> P
         "train",
         "--run-dir",
         str(run_dir),
+        "--scheme",
+        "agz",  # each option is measured against AlphaGo Zero's loop
         "--size",
         str(args.size),
         "--preset",

@@ -17,13 +17,14 @@ Kill it at any moment; the same command resumes (finished games and promoted
 networks are never lost). Settings are saved in RUN_DIR/pipeline.json at the first
 start; flags given on a later start override them.
 
-  zerogo train --run-dir runs/9x9 --hours 8
+  zerogo train --run-dir runs/9x9 --hours 8          # the default scheme, gumbel-kata-pcr
+  zerogo train --run-dir runs/agz --scheme agz        # AlphaGo Zero's: PUCT, 100 visits, b6c64
   zerogo train --run-dir runs/tiny --size 5 --preset b2c16 --games-per-generation 64
   zerogo train --run-dir campaign/9x9/run --init zerogo/networks/b6c64-9x9.pt
   zerogo train --run-dir runs/kata --preset b6c64-pool3-score-opp-stv --features ladder
   zerogo train --run-dir runs/9x9 --train-procs 2     # DistributedDataParallel training
   zerogo train --run-dir /shared/runs/9x9 --ray auto  # self-play on a Ray cluster
-  zerogo train --run-dir runs/pv --visits 400 --record-pv  # shards keep the searched PVs
+  zerogo train --run-dir runs/pv --scheme agz --visits 400 --record-pv  # shards keep PVs
   tensorboard --logdir runs/9x9/tb
 """
 
@@ -42,7 +43,8 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
         None,
         "preset",
         str,
-        "network of a new run: b6c64 (default), b10c128, b20c256 or any bXcY, with KataGo's "
+        "network of a new run (default: the scheme's, b6c64-pool3-score-opp-stv): b6c64, "
+        "b10c128, b20c256 or any bXcY, with KataGo's "
         "options as suffixes: -poolK (a global-pooling block every K blocks), -poolhead "
         "(global-pooling policy and value heads), -score (score head), -opp "
         "(opponent-policy head), -stv (short-term value head); e.g. b6c64-pool3-score-opp-stv; "
@@ -55,7 +57,8 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
         "features",
         _names,
         "extra input planes of a new run's network, comma-separated: liberties, ko, legal, "
-        "ones, ladder (KataGo's ladder planes) (none)",
+        "ones, ladder (KataGo's ladder planes); none for none (default: the scheme's, "
+        "liberties,ladder)",
     ),
     "games_per_generation": (
         None,
@@ -94,7 +97,12 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
     ),
     "gate_threshold": (None, "gate_threshold", float, "score needed for promotion (0.55)"),
     "seed": (None, "seed", int, "random seed (0)"),
-    "visits": ("selfplay", "visits", int, "root visits per self-play move (100)"),
+    "visits": (
+        "selfplay",
+        "visits",
+        int,
+        "root visits per self-play move of the agz scheme (--gumbel 0) (100)",
+    ),
     "slots": ("selfplay", "slots", int, "games per worker played at once (32)"),
     "random_moves": (
         "selfplay",
@@ -118,9 +126,15 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
         "selfplay",
         "full_search_prob",
         float,
-        "playout cap randomisation: probability of a full search (1.0 = off)",
+        "playout cap randomisation: probability of a full search (1.0 = off; 0.25 in "
+        "gumbel-kata-pcr)",
     ),
-    "fast_visits": ("selfplay", "fast_visits", int, "visits of a cheap search (20)"),
+    "fast_visits": (
+        "selfplay",
+        "fast_visits",
+        int,
+        "visits (or Gumbel simulations) of a cheap search (20; 4 in gumbel-kata-pcr)",
+    ),
     "pv_min_visits": (
         "selfplay",
         "pv_min_visits",
@@ -168,6 +182,62 @@ FLAGS: dict[str, tuple[str | None, str, Callable[[str], Any], str]] = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class Scheme:
+    """A self-play and network scheme: what ``--scheme NAME`` sets for a new run.
+
+    Attributes:
+        help: one line for ``--help``.
+        gumbel: Gumbel root simulations per move (0: AlphaGo Zero's visit counting).
+        preset: network preset.
+        features: extra input planes.
+        full_search_prob / fast_visits: playout cap randomisation (1.0: off).
+    """
+
+    help: str
+    gumbel: int = 0
+    preset: str = "b6c64"
+    features: tuple[str, ...] = ()
+    full_search_prob: float = 1.0
+    fast_visits: int = 20
+
+
+SCHEMES: dict[str, Scheme] = {
+    "agz": Scheme("AlphaGo Zero: PUCT with --visits visits (100), b6c64, no extra planes"),
+    "gumbel": Scheme("Gumbel root selection with 16 simulations, b6c64", gumbel=16),
+    "gumbel-pcr": Scheme(
+        "Gumbel 16 with playout cap randomisation (a quarter of the moves searched with 16 "
+        "simulations and trained on, the rest with 4), b6c64",
+        gumbel=16,
+        full_search_prob=0.25,
+        fast_visits=4,
+    ),
+    "gumbel-kata": Scheme(
+        "Gumbel 16 with KataGo's network (global pooling, score, opponent-policy and "
+        "short-term value heads) and liberty and ladder planes",
+        gumbel=16,
+        preset="b6c64-pool3-score-opp-stv",
+        features=("liberties", "ladder"),
+    ),
+    "gumbel-kata-pcr": Scheme(
+        "gumbel-kata with playout cap randomisation: a quarter of the moves searched with "
+        "16 simulations and trained on, the rest with 4",
+        gumbel=16,
+        preset="b6c64-pool3-score-opp-stv",
+        features=("liberties", "ladder"),
+        full_search_prob=0.25,
+        fast_visits=4,
+    ),
+}
+"""The schemes of the 9x9 equal-CPU comparison (``scripts/compare_variants.py``,
+BENCHMARKS.md "Equal-CPU variants"), by name."""
+
+DEFAULT_SCHEME = "gumbel-kata-pcr"
+"""The scheme of a new run without ``--scheme``: the comparison's winner (ladder Elo
+after one CPU-hour from a random network: 338 [217, 459], against 278 for gumbel, 240
+for agz and 100 for gumbel-kata; the intervals overlap)."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", required=True, help="the run directory (created or resumed)")
     parser.add_argument(
@@ -187,11 +257,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "are not counted)",
     )
     parser.add_argument(
+        "--scheme",
+        choices=tuple(SCHEMES),
+        default=None,
+        help=f"self-play and network scheme of a new run (default {DEFAULT_SCHEME}, the "
+        "winner of the 9x9 equal-CPU comparison); flags given beside it override its "
+        "parts: "
+        + "; ".join(f"{name}: {scheme.help}" for name, scheme in SCHEMES.items()),
+    )
+    parser.add_argument(
         "--gumbel",
         type=int,
         default=None,
         metavar="N",
-        help="Gumbel root selection with N simulations per move (0: off, AlphaGo Zero's scheme)",
+        help="Gumbel root selection with N simulations per move (0: off, AlphaGo Zero's "
+        "visit counting; 16 in the default scheme)",
     )
     parser.add_argument(
         "--train-bf16",
@@ -243,6 +323,16 @@ def build_config(args: argparse.Namespace) -> Any:
     )
     top: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {"selfplay": {}, "gate": {}, "train": {}}
+    scheme_name = args.scheme or (None if saved.exists() else DEFAULT_SCHEME)
+    gumbel = args.gumbel
+    if scheme_name is not None:  # a new run, or --scheme on a resumed one
+        scheme = SCHEMES[scheme_name]
+        if getattr(args, "init", None) is None:  # --init's network brings its own
+            top.update(preset=scheme.preset, features=scheme.features)
+        sections["selfplay"].update(
+            full_search_prob=scheme.full_search_prob, fast_visits=scheme.fast_visits
+        )
+        gumbel = scheme.gumbel if gumbel is None else gumbel
     for flag, (section, name, _, _) in FLAGS.items():
         value = getattr(args, flag)
         if value is None:
@@ -253,9 +343,9 @@ def build_config(args: argparse.Namespace) -> Any:
     if args.record_pv is not None:
         sections["selfplay"]["record_pv"] = args.record_pv
     selfplay = dataclasses.replace(base.selfplay, size=size, komi=komi, **sections["selfplay"])
-    if args.gumbel is not None:
+    if gumbel is not None:
         selfplay = dataclasses.replace(
-            selfplay, gumbel=GumbelConfig(simulations=args.gumbel) if args.gumbel > 0 else None
+            selfplay, gumbel=GumbelConfig(simulations=gumbel) if gumbel > 0 else None
         )
     gate = dataclasses.replace(base.gate, size=size, komi=komi, **sections["gate"])
     if args.ray is not None:

@@ -44,6 +44,8 @@ def test_variants_train_to_the_same_cpu_budget_and_resume(compare_variants, tmp_
     pipeline = json.loads((tmp_path / "gumbel-kata" / "pipeline.json").read_text())
     assert pipeline["selfplay"]["gumbel"] is not None
     assert pipeline["preset"] == "b6c64-pool3-score-opp-stv"
+    agz = json.loads((tmp_path / "default" / "pipeline.json").read_text())
+    assert agz["selfplay"]["gumbel"] is None and agz["features"] == []  # --scheme agz
     games = {name: row["games"] for name, row in rows.items()}
     spent = {name: row["cpu_seconds"] for name, row in rows.items()}
     assert compare_variants.main(argv) == 0  # resumed: the budget is spent, nothing runs

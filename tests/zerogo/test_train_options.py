@@ -74,3 +74,46 @@ def test_one_generation_with_every_option(tmp_path: Path) -> None:
     first = read_checkpoint(run_dir / "networks" / "gen-0000.pt").state_dict
     for name in ("score_out.weight", "short_term_value_out.weight", "policy_head.pass_fc.weight"):
         assert not (trainee.state_dict[name] == first[name]).all(), name
+
+
+def _config(*flags: str):
+    import argparse
+
+    from zerogo.train import add_arguments, build_config
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return build_config(parser.parse_args(list(flags)))
+
+
+def test_a_new_run_takes_the_comparison_s_winner(tmp_path: Path) -> None:
+    """The default scheme is gumbel-kata-pcr; --scheme picks another, explicit flags
+    override its parts, a resumed run keeps its saved settings, --init keeps its net."""
+    from zerogo.train import DEFAULT_SCHEME
+
+    assert DEFAULT_SCHEME == "gumbel-kata-pcr"
+    new = _config("--run-dir", str(tmp_path / "new"))
+    assert new.selfplay.gumbel is not None and new.selfplay.gumbel.simulations == 16
+    assert new.preset == "b6c64-pool3-score-opp-stv"
+    assert new.features == ("liberties", "ladder")
+    assert (new.selfplay.full_search_prob, new.selfplay.fast_visits) == (0.25, 4)
+
+    agz = _config("--run-dir", str(tmp_path / "agz"), "--scheme", "agz")
+    assert agz.selfplay.gumbel is None and agz.preset == "b6c64" and agz.features == ()
+    assert agz.selfplay.full_search_prob == 1.0
+
+    mixed = _config("--run-dir", str(tmp_path / "m"), "--gumbel", "8", "--features", "none",
+                    "--preset", "b2c16", "--full-search-prob", "0.5")  # fmt: skip
+    assert mixed.selfplay.gumbel.simulations == 8 and mixed.features == ()
+    assert mixed.preset == "b2c16" and mixed.selfplay.full_search_prob == 0.5
+
+    from zerogo.pipeline import PipelineConfig
+
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    (resumed / "pipeline.json").write_text(json.dumps(PipelineConfig().to_dict()))
+    kept = _config("--run-dir", str(resumed))
+    assert kept.selfplay.gumbel is None and kept.preset == "b6c64" and kept.features == ()
+
+    seeded = _config("--run-dir", str(tmp_path / "s"), "--init", "net.pt")
+    assert seeded.selfplay.gumbel.simulations == 16 and seeded.preset == "b6c64"
