@@ -327,6 +327,14 @@ def build_config(args: argparse.Namespace) -> Any:
     gumbel = args.gumbel
     if scheme_name is not None:  # a new run, or --scheme on a resumed one
         scheme = SCHEMES[scheme_name]
+        network = (scheme.preset, scheme.features)
+        if saved.exists() and network != (base.preset, base.features):
+            raise ValueError(
+                f"--scheme {scheme_name} needs a {scheme.preset} network with input planes "
+                f"{','.join(scheme.features) or 'none'}; this run's is {base.preset} with "
+                f"{','.join(base.features) or 'none'}: start a new run directory (or pick a "
+                "scheme of the same network)"
+            )
         if getattr(args, "init", None) is None:  # --init's network brings its own
             top.update(preset=scheme.preset, features=scheme.features)
         sections["selfplay"].update(

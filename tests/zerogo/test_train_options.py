@@ -114,6 +114,11 @@ def test_a_new_run_takes_the_comparison_s_winner(tmp_path: Path) -> None:
     (resumed / "pipeline.json").write_text(json.dumps(PipelineConfig().to_dict()))
     kept = _config("--run-dir", str(resumed))
     assert kept.selfplay.gumbel is None and kept.preset == "b6c64" and kept.features == ()
+    switched = _config("--run-dir", str(resumed), "--scheme", "gumbel-pcr")  # same network
+    assert switched.selfplay.gumbel.simulations == 16 and switched.preset == "b6c64"
+    assert switched.selfplay.full_search_prob == 0.25
+    with pytest.raises(ValueError, match="start a new run directory"):
+        _config("--run-dir", str(resumed), "--scheme", "gumbel-kata")
 
     seeded = _config("--run-dir", str(tmp_path / "s"), "--init", "net.pt")
     assert seeded.selfplay.gumbel.simulations == 16 and seeded.preset == "b6c64"
