@@ -261,8 +261,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=tuple(SCHEMES),
         default=None,
         help=f"self-play and network scheme of a new run (default {DEFAULT_SCHEME}, the "
-        "winner of the 9x9 equal-CPU comparison); flags given beside it override its "
-        "parts: "
+        "winner of the 9x9 equal-CPU comparison; on a resumed run it switches the search "
+        "scheme, if the network is the same); flags given beside it override its parts: "
         + "; ".join(f"{name}: {scheme.help}" for name, scheme in SCHEMES.items()),
     )
     parser.add_argument(
