@@ -40,31 +40,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from zerogo.train import SCHEMES  # noqa: E402
 
-VARIANTS: dict[str, tuple[str, list[str]]] = {
-    "default": ("AlphaGo Zero: PUCT, 100 visits (the default until this comparison)",
-                ["--scheme", "agz"]),
-    "gumbel": ("Gumbel root selection, 16 simulations", ["--scheme", "gumbel"]),
-    "gumbel-pcr": (
-        "Gumbel 16 + playout cap randomisation (25% full searches, 4-simulation cheap ones), "
-        "b6c64",
-        ["--scheme", "gumbel-pcr"],
-    ),
-    "gumbel-kata": (
-        "Gumbel 16 + KataGo heads (pooling, score, opponent policy, short-term value) "
-        "and liberty/ladder planes",
-        ["--scheme", "gumbel-kata"],
-    ),
-    "best": (
-        "gumbel-kata + playout cap randomisation (25% full searches, 4-simulation cheap ones)",
-        ["--scheme", "gumbel-kata-pcr"],
-    ),
-}  # fmt: skip
-"""Each variant is one of ``zerogo train``'s schemes (``zerogo.train.SCHEMES``; the
-comparison ran at 7441c11 with the same settings spelled out as flags, before the
-schemes existed: ``--gumbel 16``, ``--preset b6c64-pool3-score-opp-stv``, ``--features
-liberties,ladder``, ``--full-search-prob 0.25 --fast-visits 4``).  ``best`` won and is
-now ``zerogo train``'s default scheme."""
+VARIANTS: dict[str, str] = {
+    "default": "agz",
+    "gumbel": "gumbel",
+    "gumbel-pcr": "gumbel-pcr",
+    "gumbel-kata": "gumbel-kata",
+    "best": "gumbel-kata-pcr",
+}
+"""Each variant's ``zerogo train --scheme`` (``zerogo.train.SCHEMES``, which also
+describes it; the comparison ran at 7441c11 with the same settings spelled out as
+flags, before the schemes existed: ``--gumbel 16``, ``--preset
+b6c64-pool3-score-opp-stv``, ``--features liberties,ladder``, ``--full-search-prob 0.25
+--fast-visits 4``).  ``best`` won and is now ``zerogo train``'s default scheme."""
 
 SHARED = [
     "--size", "9", "--komi", "7.5", "--workers", "1", "--threads", "1", "--slots", "48",
@@ -91,7 +81,7 @@ def train(name: str, out: Path, args: argparse.Namespace) -> dict:
     """Run (or resume) variant ``name`` to the CPU budget; return its state."""
     run_dir = out / name
     run_dir.mkdir(parents=True, exist_ok=True)
-    _, flags = VARIANTS[name]
+    flags = ["--scheme", VARIANTS[name]]
     command = zerogo(
         "train", "--run-dir", str(run_dir), "--seed", str(args.seed),
         "--cpu-hours", str(args.cpu_hours), *SHARED, *flags, *args.extra,
@@ -139,8 +129,8 @@ def summarise(name: str, out: Path) -> dict:
     history = run_dir / "history.jsonl"
     return {
         "variant": name,
-        "description": VARIANTS[name][0],
-        "flags": VARIANTS[name][1],
+        "description": SCHEMES[VARIANTS[name]].help,
+        "flags": ["--scheme", VARIANTS[name]],
         "cpu_seconds": round(cpu_seconds(state), 1),
         "cpu_seconds_by_phase": state.get("cpu_seconds", {}),
         "games": state.get("games_at_last_train", 0),

@@ -316,26 +316,23 @@ def build_config(args: argparse.Namespace) -> Any:
     from zerogo.pipeline import PipelineConfig
 
     saved = Path(args.run_dir) / "pipeline.json"
-    base = (
-        PipelineConfig.from_dict(json.loads(saved.read_text()))
-        if saved.exists()
-        else PipelineConfig()
-    )
+    resumed = saved.exists()
+    base = PipelineConfig.from_dict(json.loads(saved.read_text())) if resumed else PipelineConfig()
     top: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {"selfplay": {}, "gate": {}, "train": {}}
-    scheme_name = args.scheme or (None if saved.exists() else DEFAULT_SCHEME)
+    scheme_name = args.scheme or (None if resumed else DEFAULT_SCHEME)
     gumbel = args.gumbel
     if scheme_name is not None:  # a new run, or --scheme on a resumed one
         scheme = SCHEMES[scheme_name]
         network = (scheme.preset, scheme.features)
-        if saved.exists() and network != (base.preset, base.features):
+        if resumed and network != (base.preset, base.features):
             raise ValueError(
                 f"--scheme {scheme_name} needs a {scheme.preset} network with input planes "
                 f"{','.join(scheme.features) or 'none'}; this run's is {base.preset} with "
                 f"{','.join(base.features) or 'none'}: start a new run directory (or pick a "
                 "scheme of the same network)"
             )
-        if getattr(args, "init", None) is None:  # --init's network brings its own
+        if args.init is None:  # --init's network brings its own
             top.update(preset=scheme.preset, features=scheme.features)
         sections["selfplay"].update(
             full_search_prob=scheme.full_search_prob, fast_visits=scheme.fast_visits
