@@ -520,7 +520,7 @@ class OpenVinoEvaluator(_OnnxEvaluator):
     compiles with the bf16 inference precision hint where the CPU supports it
     (``bf16_supported``) and in float32 elsewhere; ``precision`` says which.
     "float32" asks for float32 explicitly (OpenVINO would pick bf16 by itself on CPUs
-    with AMX).
+    with bf16 instructions: AVX-512 BF16 or AMX).
 
     Compile options: ``INFERENCE_NUM_THREADS`` = ``threads``, one stream, performance
     hint ``hint`` ("LATENCY", the default, or "THROUGHPUT": no difference measured

@@ -89,9 +89,14 @@ def default_dtype(device: str | torch.device = "cpu") -> str:
 
 
 def cpu_has_fast_bf16() -> bool:
-    """Whether this CPU computes bfloat16 in hardware (AMX).  Elsewhere torch emulates
-    it: measured on an AVX2-only AMD EPYC, b6c64 at batch 16 took 360 ms per call in
-    bfloat16 against 17 ms in float32."""
+    """Whether this CPU has AMX, where torch's bfloat16 autocast is the clear win.
+
+    Without bf16 instructions torch emulates it: on an AVX2-only AMD EPYC, b6c64 at
+    batch 16 took 360 ms per call in bfloat16 against 17 ms in float32.  With AVX-512
+    BF16 but no AMX (a 2-core AMD EPYC, ``benchmarks/backends-b6c64-9x9-avx512.json``)
+    bfloat16 ran 1.7-1.8x float32 at batch 16-32 but 0.87x at batch 1, so float32 stays
+    the default there: the searches' batches are often small, and OpenVINO (the
+    ``auto`` backend) runs bf16 faster than either."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
