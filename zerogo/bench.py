@@ -94,6 +94,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nn.bench import machine_info
+
+    before = machine_info()["load_average"]
     try:
         if args.what == "playouts":
             result = _playouts(args)
@@ -104,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"zerogo bench: {exc}")
         return 2
+    if "machine" not in result:  # every record says where, when and on what code
+        result["machine"] = {**machine_info(), "load_average_before": before}
+        result["git_commit"] = git_commit()
     if args.json:
         print(json.dumps(result))
     else:

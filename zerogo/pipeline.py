@@ -96,6 +96,10 @@ class PipelineConfig:
             "auto" (the machine's fastest, decided on each machine the run resumes on).
         backend: inference backend of self-play and gating: "torch", "onnx",
             "openvino" or "auto" (openvino where installed, on the CPU).
+        selfplay_int8: self-play on an int8 form of the best network
+            (``zerogo.selfplay_int8``): "auto" (where the CPU has VNNI or AMX), "on"
+            or "off"; only with the openvino or auto backend on the CPU.  Gating always
+            reads the checkpoints.
         gate_threshold: score the candidate needs against the best.
         sprt_elo0 / sprt_elo1 / sprt_alpha / sprt_beta: the early-stopping test.
         seed: seed of the initial network and of everything random.
@@ -118,6 +122,7 @@ class PipelineConfig:
     device: str = "cpu"
     inference_dtype: str = "auto"
     backend: str = "auto"
+    selfplay_int8: str = "auto"
     gate_threshold: float = 0.55
     sprt_elo0: float = 0.0
     sprt_elo1: float = 35.0
@@ -140,6 +145,8 @@ class PipelineConfig:
             raise ValueError("gate_threshold must be in [0.5, 1]")
         if self.selfplay.size != self.size or self.gate.size != self.size:
             raise ValueError("self-play and gating must use the pipeline's board size")
+        if self.selfplay_int8 not in ("auto", "on", "off"):
+            raise ValueError(f"selfplay_int8 must be auto, on or off, not {self.selfplay_int8!r}")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -232,6 +239,17 @@ class Pipeline:
         current step and compact their journals, gating stops after its current game,
         training finishes its phase (``scripts/campaign.sh stop``)."""
         return self.dir / "STOP"
+
+    def selfplay_network(self, name: str) -> Path:
+        """The file self-play loads for network ``name``: its int8 form where that is
+        on and passes its check (``zerogo.selfplay_int8``), else the checkpoint."""
+        from zerogo.selfplay_int8 import selfplay_network
+
+        cfg = self.config
+        path = self.network_path(name)
+        if cfg.backend not in ("auto", "openvino") or cfg.device != "cpu":
+            return path
+        return selfplay_network(path, self.shard_dir, cfg.selfplay_int8, log=self.log)
 
     def network_path(self, name: str) -> Path:
         folder = "candidates" if name.startswith("cand-") else "networks"
@@ -454,7 +472,7 @@ class Pipeline:
             if cfg.ray:  # the same workers as Ray actors, on this machine or a cluster
                 play = functools.partial(run_workers_ray, address=cfg.ray)
             reports = play(
-                self.network_path(state.best),
+                self.selfplay_network(state.best),
                 selfplay_config,
                 self.shard_dir,
                 cfg.workers,

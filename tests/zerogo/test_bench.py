@@ -42,6 +42,9 @@ def test_bench_playouts() -> None:
     assert result["size"] == 9 and result["threads"] == 1  # the defaults
     assert is_number(result["playouts_per_s"]) and result["playouts_per_s"] > 0
     assert is_number(result["moves_per_playout"]) and result["moves_per_playout"] > 0
+    machine = result["machine"]  # every record says where, when and under what load
+    assert machine["logical_cores"] >= 1 and len(machine["load_average_before"]) == 3
+    assert machine["date"].startswith("20") and "git_commit" in result
 
 
 def test_bench_nn() -> None:
