@@ -65,6 +65,7 @@ from selfplay.arena import ArenaConfig, ArenaGame, ArenaResult
 from selfplay.worker import SelfPlayConfig
 from trainer.config import TrainConfig
 from zerogo import stats
+from zerogo.selfplay_int8 import MODES as INT8_MODES
 
 RESIGN_FALSE_POSITIVES = 0.05
 """The most false-positive resignations allowed, as a fraction of the no-resign games."""
@@ -145,7 +146,7 @@ class PipelineConfig:
             raise ValueError("gate_threshold must be in [0.5, 1]")
         if self.selfplay.size != self.size or self.gate.size != self.size:
             raise ValueError("self-play and gating must use the pipeline's board size")
-        if self.selfplay_int8 not in ("auto", "on", "off"):
+        if self.selfplay_int8 not in INT8_MODES:
             raise ValueError(f"selfplay_int8 must be auto, on or off, not {self.selfplay_int8!r}")
 
     def to_dict(self) -> dict[str, Any]:

@@ -87,3 +87,21 @@ def test_a_form_below_the_floor_is_refused_once_and_for_all(
     monkeypatch.setattr(selfplay_int8, "AGREEMENT_FLOOR", 0.0)
     assert selfplay_network(net, POSITIONS, "on", messages.append) == net  # not tried again
     assert len(messages) == 1
+
+
+def test_a_form_that_cannot_be_made_is_refused_and_the_loop_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nn.backends
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no int8 kernels for this graph")
+
+    net = tmp_path / "gen-0003.pt"
+    shutil.copy(SHIPPED, net)
+    monkeypatch.setattr(nn.backends, "quantize_network", broken)
+    messages: list[str] = []
+    assert selfplay_network(net, POSITIONS, "on", messages.append) == net
+    record = json.loads(int8_paths(net)[1].read_text())
+    assert not record["accepted"] and "no int8 kernels" in record["error"]
+    assert "could not be made (RuntimeError: no int8 kernels" in messages[0]
