@@ -97,11 +97,18 @@ def cpu_has_fast_bf16() -> bool:
     bfloat16 ran 1.7-1.8x float32 at batch 16-32 but 0.87x at batch 1, so float32 stays
     the default there: the searches' batches are often small, and OpenVINO (the
     ``auto`` backend) runs bf16 faster than either."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "amx_bf16" in flags
+    return "amx_bf16" in cpu_flags()
+
+
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """The CPU's instruction-set flags (the words of ``/proc/cpuinfo``, or of
+    ``cpuinfo``); empty where that cannot be read."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return set()
+    return set(cpuinfo.split())
 
 
 def checked_batch(features: np.ndarray, planes: int, n: int) -> np.ndarray:

@@ -39,20 +39,17 @@ INT8_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
 
 def cpu_has_int8_dot_product(cpuinfo: str | None = None) -> bool:
     """Whether the CPU has VNNI or AMX int8 instructions (``/proc/cpuinfo`` flags)."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return False
-    flags = set(cpuinfo.split())
-    return any(flag in flags for flag in INT8_FLAGS)
+    from nn.evaluator import cpu_flags
+
+    return not cpu_flags(cpuinfo).isdisjoint(INT8_FLAGS)
 
 
 def toolchain_installed() -> bool:
     """Whether OpenVINO and NNCF (the ``fast`` extra) can be imported."""
-    import importlib.util
+    from nn.backends import backend_available
+    from nn.compress.quantize import toolchain_available
 
-    return all(importlib.util.find_spec(name) is not None for name in ("openvino", "nncf"))
+    return backend_available("openvino") and toolchain_available("nncf")
 
 
 def int8_paths(checkpoint: Path) -> tuple[Path, Path]:
