@@ -14,18 +14,25 @@
 #                                games, gating stops after its game; waits for the exit
 #   scripts/campaign.sh status   phase, games, CPU-hours, running or not
 #   scripts/campaign.sh log      append this session's line to campaign/9x9/log.jsonl
+#   scripts/campaign.sh restart  begin RUN on INIT with the games and CPU-hours of the
+#                                previous run (PREVIOUS; scripts/campaign_restart.py)
 #
-# State (committed): campaign/9x9/run/ without shards/, tb/ and candidates/.  A fresh
-# clone resumes from it; the replay window refills from the current best network.
+# State (committed): campaign/9x9/kata/ without tb/ (shards/ and a pending candidate are
+# committed with git add -f).  A fresh clone resumes from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-RUN=${CAMPAIGN_RUN:-$ROOT/campaign/9x9/run}
+RUN=${CAMPAIGN_RUN:-$ROOT/campaign/9x9/kata}
 CODE=$ROOT/.campaign-code
 PIDFILE=$RUN/campaign.pid
 PY=${PYTHON:-$ROOT/.venv/bin/python}
-INIT=$ROOT/zerogo/networks/b6c64-9x9.pt
-SETTINGS=(--size 9 --preset b6c64 --visits 100 --slots 48 --games-per-generation 1000
+# The campaign restarted on the equal-CPU comparison's winner (gumbel-kata-pcr, issue 9):
+# its first network is that variant's best, and the old run (campaign/9x9/run, b6c64 at
+# 100 visits, seeded from the shipped network) handed over its 4,000 games and CPU-hours
+# (scripts/campaign_restart.py; see RUN/inherited.json).
+INIT=$ROOT/campaign/variants9/best/networks/gen-0003.pt
+PREVIOUS=$ROOT/campaign/9x9/run
+SETTINGS=(--scheme gumbel-kata-pcr --size 9 --slots 48 --games-per-generation 1000
           --min-games 1000 --train-bf16 --dtype auto --workers 1 --threads 1 --quiet)
 # --train-bf16 and --dtype auto use bfloat16 only where the CPU has AMX (float32 elsewhere)
 
@@ -62,6 +69,11 @@ case "${1:-status}" in
       --init "$INIT" "${SETTINGS[@]}" >> "$RUN/campaign.out" 2>&1) &
     echo $! > "$PIDFILE"
     echo "campaign started (pid $!, code $(cut -c1-10 "$RUN/code.commit")); log: $RUN/campaign.out"
+    ;;
+  restart)
+    if running; then echo "the campaign is running: scripts/campaign.sh stop first"; exit 2; fi
+    "$PY" scripts/campaign_restart.py --from "${2:-${PREVIOUS#"$ROOT"/}}" \
+      --run-dir "${RUN#"$ROOT"/}" --init "${INIT#"$ROOT"/}" --note "${3:-}" -- "${SETTINGS[@]}"
     ;;
   pause)
     signal_all STOP
@@ -104,6 +116,6 @@ case "${1:-status}" in
     "$PY" scripts/campaign_log.py --run-dir "$RUN" "$@"
     ;;
   *)
-    sed -n '2,16p' "$0"; exit 2
+    sed -n '2,21p' "$0"; exit 2
     ;;
 esac

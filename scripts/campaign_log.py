@@ -1,7 +1,7 @@
 """The training campaign's status and its log: one line per working session.
 
-  python scripts/campaign_log.py --run-dir campaign/9x9/run --status
-  python scripts/campaign_log.py --run-dir campaign/9x9/run --note "session 8: seeded from gen-0007"
+  python scripts/campaign_log.py --run-dir campaign/9x9/kata --status
+  python scripts/campaign_log.py --run-dir campaign/9x9/kata --note "what this session did"
 
 The log (``campaign/9x9/log.jsonl``, beside the run directory) gets the run's totals
 at the time of the call: self-play games, CPU-hours of the whole loop (self-play,
@@ -39,10 +39,13 @@ def totals(run_dir: Path) -> dict[str, Any]:
     history = read_jsonl(run_dir / "history.jsonl")
     ladder = read_jsonl(run_dir / "ladder.jsonl")
     cpu = state.get("cpu_seconds", {})
+    # a restarted run counts the games it inherited (scripts/campaign_restart.py)
+    inherited = run_dir / "inherited.json"
+    inherited_games = json.loads(inherited.read_text())["games"] if inherited.exists() else 0
     return {
         "phase": state["phase"],
         "best": state["best"],
-        "selfplay_games": int(sum(r.get("games", 0) for r in selfplay)),
+        "selfplay_games": inherited_games + int(sum(r.get("games", 0) for r in selfplay)),
         "cpu_hours": round(sum(cpu.values()) / 3600, 3),
         "cpu_hours_by_phase": {k: round(v / 3600, 3) for k, v in cpu.items()},
         "gating_decisions": len(history),
@@ -55,7 +58,7 @@ def totals(run_dir: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-dir", default="campaign/9x9/run", type=Path)
+    parser.add_argument("--run-dir", default="campaign/9x9/kata", type=Path)
     parser.add_argument("--status", action="store_true", help="print the totals, log nothing")
     parser.add_argument("--note", default="", help="what this session did to the campaign")
     args = parser.parse_args(argv)

@@ -318,6 +318,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _init_network(path: str) -> dict[str, Any]:
+    """The preset name and extra input planes of the network in checkpoint ``path``:
+    a run started from it records them, so a later ``--scheme`` checks the real network."""
+    from nn.checkpoint import read_checkpoint
+
+    checkpoint = read_checkpoint(path)
+    return {
+        "preset": checkpoint.net_config.name,
+        "features": tuple(checkpoint.feature_config.extra),
+    }
+
+
 def build_config(args: argparse.Namespace) -> Any:
     """Return the PipelineConfig: saved settings (or defaults) with explicit flags applied."""
     from engine.gumbel import GumbelConfig
@@ -340,8 +352,10 @@ def build_config(args: argparse.Namespace) -> Any:
                 f"{','.join(base.features) or 'none'}: start a new run directory (or pick a "
                 "scheme of the same network)"
             )
-        if args.init is None:  # --init's network brings its own
+        if args.init is None:  # --init's network brings its own (below)
             top.update(preset=scheme.preset, features=scheme.features)
+    if args.init is not None and not resumed:
+        top.update(_init_network(args.init))
         sections["selfplay"].update(
             full_search_prob=scheme.full_search_prob, fast_visits=scheme.fast_visits
         )
@@ -350,6 +364,14 @@ def build_config(args: argparse.Namespace) -> Any:
         value = getattr(args, flag)
         if value is None:
             continue
+        if args.init is not None and not resumed and flag in ("preset", "features"):
+            own = _init_network(args.init)[flag]
+            if (tuple(value) if flag == "features" else value) != own:
+                raise ValueError(
+                    f"--{flag} {value if flag == 'preset' else ','.join(value) or 'none'} "
+                    f"does not match --init {args.init}, whose network has "
+                    f"{own if flag == 'preset' else ','.join(own) or 'none'}"
+                )
         (top if section is None else sections[section])[name] = value
     size = top.get("size", base.size)
     komi = top.get("komi", base.komi)
