@@ -354,12 +354,12 @@ def build_config(args: argparse.Namespace) -> Any:
             )
         if args.init is None:  # --init's network brings its own (below)
             top.update(preset=scheme.preset, features=scheme.features)
-    if args.init is not None and not resumed:
-        top.update(_init_network(args.init))
         sections["selfplay"].update(
             full_search_prob=scheme.full_search_prob, fast_visits=scheme.fast_visits
         )
         gumbel = scheme.gumbel if gumbel is None else gumbel
+    if args.init is not None and not resumed:
+        top.update(_init_network(args.init))
     for flag, (section, name, _, _) in FLAGS.items():
         value = getattr(args, flag)
         if value is None:

@@ -120,5 +120,15 @@ def test_a_new_run_takes_the_comparison_s_winner(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="start a new run directory"):
         _config("--run-dir", str(resumed), "--scheme", "gumbel-kata")
 
-    seeded = _config("--run-dir", str(tmp_path / "s"), "--init", "net.pt")
+    # --init: the run records the network it starts from (the shipped b6c64 here), so a
+    # later --scheme of another network is refused for what the run really holds
+    shipped = str(Path(__file__).resolve().parents[2] / "zerogo" / "networks" / "b6c64-9x9.pt")
+    seeded = _config("--run-dir", str(tmp_path / "s"), "--init", shipped)
     assert seeded.selfplay.gumbel.simulations == 16 and seeded.preset == "b6c64"
+    assert seeded.features == ()
+    with pytest.raises(ValueError, match="does not match --init"):
+        _config("--run-dir", str(tmp_path / "s2"), "--init", shipped, "--features", "ladder")
+    with pytest.raises(ValueError, match="does not match --init"):
+        _config("--run-dir", str(tmp_path / "s3"), "--init", shipped, "--preset", "b6c64-score")
+    explicit = _config("--run-dir", str(tmp_path / "s4"), "--init", shipped, "--preset", "b6c64")
+    assert explicit.preset == "b6c64"
