@@ -22,6 +22,12 @@ CPU-hours are the summed user+sys CPU of the run's processes (``state.json``'s
 ``cpu_seconds``), not wall-clock time, so sessions on a busy machine count what they
 really spent.  The seed network (the shipped gen-0007) sits at 0 CPU-hours: what made
 it was spent before the campaign and is not counted.
+
+A campaign restarted on a new network (``scripts/campaign_restart.py``) is several run
+folders on one axis: ``--run-dir`` is given once per run, oldest first (default: the
+b6c64 run, then the KataGo-style run it handed over to).  A later run counts the CPU-hours
+it inherited, so its networks sit right of the handover, marked by a dashed line; each
+run has its own colour, and the fit goes through all of them.
 """
 
 from __future__ import annotations
@@ -36,12 +42,31 @@ sys.path.insert(0, str(ROOT))
 
 # ladder rungs drawn as reference lines (others would crowd the plot)
 REFERENCE_RUNGS = ("mcts-30", "mcts-100", "mcts-300", "mcts-1000", "gnugo-10")
+DEFAULT_RUNS = ("campaign/9x9/run", "campaign/9x9/kata")
+COLOURS = ("tab:blue", "tab:green", "tab:purple", "tab:brown")
 
 
 def read_jsonl(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def inherited_hours(run: Path) -> float | None:
+    """The CPU-hours a restarted run began with (``state.json``'s ``inherited`` phase),
+    or None for a run that was not restarted from another."""
+    path = run / "state.json"
+    if not path.exists():
+        return None
+    seconds = json.loads(path.read_text()).get("cpu_seconds", {}).get("inherited")
+    return None if seconds is None else float(seconds) / 3600
+
+
+def run_label(run: Path) -> str:
+    """``folder (network preset)``, the preset read from the run's ``pipeline.json``."""
+    path = run / "pipeline.json"
+    preset = json.loads(path.read_text()).get("preset") if path.exists() else None
+    return f"{run.name} ({preset})" if preset else run.name
 
 
 def mcts_elo(rungs: dict[str, float], playouts: float, top: int = 3) -> float:
@@ -71,7 +96,13 @@ def straight_line(hours: list[float], elo: list[float], half_widths: list[float]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run-dir", default="campaign/9x9/run", help="the run's folder")
+    parser.add_argument(
+        "--run-dir",
+        action="append",
+        default=None,
+        help="a run's folder, oldest first, once per run (default: campaign/9x9/run, "
+        "campaign/9x9/kata)",
+    )
     parser.add_argument("--log", default="campaign/9x9/log.jsonl", help="campaign log")
     parser.add_argument("--ladder", default="zerogo/ladder.json", help="calibrated ladder")
     parser.add_argument("--out", default="docs/plots/campaign-9x9.png", help="PNG to write")
@@ -88,11 +119,18 @@ def main(argv: list[str] | None = None) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    placements = read_jsonl(Path(args.run_dir) / "ladder.jsonl")
+    runs = [Path(p) for p in (args.run_dir or [DEFAULT_RUNS[0], DEFAULT_RUNS[1]])]
     sessions = read_jsonl(Path(args.log))
-    if not placements:
+    series = []  # (run, points) with points the latest placement of each network
+    for run in runs:
+        latest: dict[str, dict] = {}
+        for record in read_jsonl(run / "ladder.jsonl"):
+            latest[record.get("network", record["player"])] = record
+        if latest:
+            series.append((run, sorted(latest.values(), key=lambda r: r.get("run_cpu_hours", 0.0))))
+    if not series:
         print(
-            f"plot_campaign: no placements in {args.run_dir}/ladder.jsonl "
+            f"plot_campaign: no placements in {', '.join(f'{r}/ladder.jsonl' for r in runs)} "
             "(zerogo anchor --ladder --run-dir RUN)",
             file=sys.stderr,
         )
@@ -100,26 +138,41 @@ def main(argv: list[str] | None = None) -> int:
     ladder = json.loads(Path(args.ladder).read_text())
     rungs = {r["name"]: r["elo"] for r in ladder["rungs"]}
 
-    # the latest placement of each network, in order of run CPU-hours
-    latest: dict[str, dict] = {}
-    for record in placements:
-        latest[record.get("network", record["player"])] = record
-    points = sorted(latest.values(), key=lambda r: r.get("run_cpu_hours", 0.0))
+    points = [r for _, run_points in series for r in run_points]
     hours = [r.get("run_cpu_hours", 0.0) for r in points]
     elo = [r["elo"] for r in points]
     low = [r["elo"] - r["low"] for r in points]
     high = [r["high"] - r["elo"] for r in points]
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=110)
-    ax.errorbar(
-        hours,
-        elo,
-        yerr=[low, high],
-        fmt="o-",
-        color="tab:blue",
-        capsize=4,
-        label="best network at 200 visits (95% interval)",
-    )
+    for run, run_points in series:
+        colour = COLOURS[runs.index(run) % len(COLOURS)]
+        ax.errorbar(
+            [r.get("run_cpu_hours", 0.0) for r in run_points],
+            [r["elo"] for r in run_points],
+            yerr=[
+                [r["elo"] - r["low"] for r in run_points],
+                [r["high"] - r["elo"] for r in run_points],
+            ],
+            fmt="o-",
+            color=colour,
+            capsize=4,
+            label=f"{run_label(run)}: best at 200 visits (95% interval)",
+        )
+    handovers = [(run, inherited_hours(run)) for run in runs]
+    for index, (run, handover) in enumerate(handovers):
+        if handover is not None:  # a restarted run: where it took over
+            ax.axvline(handover, color=COLOURS[index % len(COLOURS)], ls="--", lw=0.8)
+            ax.text(
+                handover,
+                0.02,
+                f" restart: {run.name}",
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                color=COLOURS[index % len(COLOURS)],
+                rotation=90,
+                va="bottom",
+            )
     for record in points:
         name, x, y = (
             record.get("network", record["player"]),
@@ -127,7 +180,17 @@ def main(argv: list[str] | None = None) -> int:
             record["elo"],
         )
         ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, -12), fontsize=8)
-    right = max([*hours, *(s.get("cpu_hours", 0.0) for s in sessions), 1.0]) * 1.1
+    right = (
+        max(
+            [
+                *hours,
+                *(h for _, h in handovers if h is not None),
+                *(s.get("cpu_hours", 0.0) for s in sessions),
+                1.0,
+            ]
+        )
+        * 1.1
+    )
     for session in sessions:
         ax.axvline(session.get("cpu_hours", 0.0), ymax=0.04, color="tab:orange", lw=2)
     bar = mcts_elo(rungs, args.bar_playouts) + 70.0  # a 60% score is +70 Elo
@@ -141,9 +204,9 @@ def main(argv: list[str] | None = None) -> int:
             xs,
             [offset + slope * x for x in xs],
             ls=":",
-            color="tab:blue",
+            color="grey",
             lw=1,
-            label=f"straight-line fit, {slope:+.0f} Elo per CPU-hour",
+            label=f"straight-line fit (all runs), {slope:+.0f} Elo per CPU-hour",
         )
         right = max(right, reach * 1.08)
     for name in REFERENCE_RUNGS:
@@ -173,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
     print(
-        f"wrote {out} ({len(points)} networks, {len(sessions)} sessions); bar {bar:.0f} Elo"
+        f"wrote {out} ({len(points)} networks of {len(series)} run(s), {len(sessions)} "
+        f"sessions); bar {bar:.0f} Elo"
         + (f", straight-line fit meets it at {reach:.1f} CPU-hours" if reach else "")
     )
     return 0

@@ -43,3 +43,31 @@ def test_the_plot_is_written_with_the_bar(plot_campaign, tmp_path: Path, capsys)
     assert out.stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert "bar" in printed and "CPU-hours" in printed
+
+
+def test_a_restarted_campaign_is_drawn_as_two_runs(plot_campaign, tmp_path: Path, capsys) -> None:
+    """The run a campaign restarted into starts at the CPU-hours it inherited; the plot
+    draws both runs, marks the handover and fits all their networks."""
+    old, new = tmp_path / "run", tmp_path / "kata"
+    for run, preset in ((old, "b6c64"), (new, "b6c64-pool3-score-opp-stv")):
+        run.mkdir()
+        (run / "pipeline.json").write_text(json.dumps({"preset": preset}))
+    (new / "state.json").write_text(json.dumps({"cpu_seconds": {"inherited": 6.5 * 3600}}))
+    assert plot_campaign.inherited_hours(new) == pytest.approx(6.5)
+    assert plot_campaign.inherited_hours(old) is None
+    assert plot_campaign.run_label(new) == "kata (b6c64-pool3-score-opp-stv)"
+    placed = {
+        old: [("gen-0000", 800.0, 0.0), ("gen-0003", 890.0, 5.0)],
+        new: [("gen-0001", 1000.0, 8.0)],
+    }
+    for run, rows in placed.items():
+        lines = [{"player": n, "network": n, "elo": e, "low": e - 90, "high": e + 90,
+                  "run_cpu_hours": h} for n, e, h in rows]  # fmt: skip
+        (run / "ladder.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "plot.png"
+    argv = ["--run-dir", str(old), "--run-dir", str(new), "--log", str(tmp_path / "no.jsonl"),
+            "--out", str(out)]  # fmt: skip
+    assert plot_campaign.main(argv) == 0
+    assert out.stat().st_size > 10_000
+    printed = capsys.readouterr().out
+    assert "3 networks of 2 run(s)" in printed and "fit meets it" in printed
