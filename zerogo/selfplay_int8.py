@@ -91,7 +91,7 @@ def selfplay_network(
     out, record_path = int8_paths(checkpoint)
     if out.exists():
         return out
-    if record_path.exists() and not json.loads(record_path.read_text())["accepted"]:
+    if record_path.exists() and _refused_as_now(json.loads(record_path.read_text())):
         return checkpoint  # checked before and refused (an accepted one is made again)
     unchecked = out.with_suffix(".unchecked.onnx")  # renamed to ``out`` once it passes
     record = _make(checkpoint, Path(shard_dir), unchecked)
@@ -112,9 +112,17 @@ def selfplay_network(
     return out if record["accepted"] else checkpoint
 
 
+def _refused_as_now(record: dict[str, Any]) -> bool:
+    """Whether ``record`` refused the int8 form made the way it is made now: a refusal
+    under other float-kept nodes (``nn.backends.FLOAT_NODES``) is tried again."""
+    from nn.backends import FLOAT_NODES
+
+    return not record["accepted"] and record.get("keep_float") == list(FLOAT_NODES)
+
+
 def _make(checkpoint: Path, shard_dir: Path, out: Path) -> dict[str, Any] | None:
     """Quantize and check; return the record, or None without enough positions."""
-    from nn.backends import load_evaluator, quantize_network
+    from nn.backends import FLOAT_NODES, load_evaluator, quantize_network
     from nn.checkpoint import read_checkpoint
     from nn.evaluator import TorchEvaluator
     from zerogo.compress_quantize import compare_outputs, dataset_planes
@@ -144,6 +152,7 @@ def _make(checkpoint: Path, shard_dir: Path, out: Path) -> dict[str, Any] | None
         return {
             "network": checkpoint.stem,
             "error": f"{type(exc).__name__}: {exc}",
+            "keep_float": list(FLOAT_NODES),
             "top1_agreement": 0.0,
             "value_mse": float("nan"),
             "check_positions": len(check),
@@ -153,6 +162,7 @@ def _make(checkpoint: Path, shard_dir: Path, out: Path) -> dict[str, Any] | None
     return {
         "network": checkpoint.stem,
         "file": out.name.replace(".unchecked", ""),
+        "keep_float": list(FLOAT_NODES),
         "calibration_positions": len(calibration),
         "check_positions": len(check),
         "top1_agreement": report["top1_agreement"],

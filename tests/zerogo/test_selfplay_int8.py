@@ -87,6 +87,12 @@ def test_a_form_below_the_floor_is_refused_once_and_for_all(
     monkeypatch.setattr(selfplay_int8, "AGREEMENT_FLOOR", 0.0)
     assert selfplay_network(net, POSITIONS, "on", messages.append) == net  # not tried again
     assert len(messages) == 1
+    # ... unless the way int8 forms are made has changed since (other float-kept nodes)
+    import nn.backends
+
+    monkeypatch.setattr(nn.backends, "FLOAT_NODES", (*nn.backends.FLOAT_NODES, r"/tower/.*"))
+    assert selfplay_network(net, POSITIONS, "on", messages.append) == onnx
+    assert len(messages) == 2 and "used" in messages[1]
 
 
 def test_a_form_that_cannot_be_made_is_refused_and_the_loop_goes_on(

@@ -124,3 +124,22 @@ def test_bad_inputs_are_refused(graph: bytes) -> None:
         quantize_onnx(graph, np.zeros((0, 4, 6, 6), np.float32), "input")
     with pytest.raises(ValueError, match="truncated or corrupt"):
         quantize_onnx(graph[: len(graph) // 2], inputs(4, seed=1), "input")
+
+
+def test_float_nodes_keep_every_residual_addition_of_a_pooling_trunk() -> None:
+    """``nn.backends.FLOAT_NODES`` keeps each block's residual addition in float; in a
+    global-pooling block that is ``Add_1`` beside the bias ``Add`` (missed once: the
+    campaign's KataGo-style network then failed its int8 check, 0.965 < 0.97)."""
+    import onnx
+
+    from nn.backends import FLOAT_NODES, export_network
+    from nn.go_net import GoNet, preset
+
+    graph = export_network(GoNet(preset("b3c16-pool2-score", 5, 17)))
+    kept = set(matching_nodes(graph, FLOAT_NODES))
+    nodes = onnx.load_from_string(graph).graph.node
+    adds = [n.name for n in nodes if n.op_type == "Add" and n.name.startswith("/tower/")]
+    assert any(name.endswith("/Add_1") for name in adds)  # a pooling block is there
+    assert adds and set(adds) <= kept
+    convs = [n.name for n in nodes if n.op_type == "Conv" and n.name.startswith("/tower/")]
+    assert convs and not set(convs) & kept  # the trunk's convolutions are quantized
