@@ -7,7 +7,7 @@
 #   scripts/gpu_burst.sh --prepare      # here, once: the campaign stopped and committed,
 #                                       # .wheels/ gets sgfmill (the device image lacks it)
 #   # the device call, one command in the repository root, carrying .wheels and the shards:
-#   #   carry: [".wheels", "campaign/9x9/run/shards"]
+#   #   carry: [".wheels", "campaign/9x9/kata/shards"]
 #   #   PY=python3 scripts/gpu_check.sh && PY=python3 MINUTES=5 scripts/gpu_burst.sh
 #   scripts/gpu_burst.sh --adopt FILES_AT/burst.tar.gz   # here, after it; then commit and
 #                                       # scripts/campaign.sh start
@@ -17,7 +17,7 @@
 # campaign must not run meanwhile: both would write the same run folder's state.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN=${RUN:-campaign/9x9/run}   # RUN, DEVICE, DTYPE: other values for a dry run here
+RUN=${RUN:-campaign/9x9/kata}   # RUN, DEVICE, DTYPE: other values for a dry run here
 case "${1:-}" in
   --prepare)
     if [ -f "$RUN/campaign.pid" ] && kill -0 "$(cat "$RUN/campaign.pid")" 2>/dev/null; then

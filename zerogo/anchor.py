@@ -20,7 +20,7 @@ DESCRIPTION = """Play promoted networks of a run against GNU Go 3.8 level 10 (El
 
   zerogo anchor --run-dir runs/9x9-main --latest -n 40 --visits 200
   zerogo anchor --run-dir runs/9x9-main --networks gen-0003 gen-0007 -n 20
-  zerogo anchor --run-dir campaign/9x9/run --ladder      # the yardstick (zerogo ladder)
+  zerogo anchor --run-dir campaign/9x9/kata --ladder     # the yardstick (zerogo ladder)
   zerogo anchor --weights zerogo/networks/b6c64-9x9.pt --ladder
 
 With --ladder the networks are placed on the fixed ladder of reference players

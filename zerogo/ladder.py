@@ -23,7 +23,7 @@ rungs' own calibration error is not added to the interval (it is in
 
   zerogo ladder calibrate --games 20 --max-gap 2        # once: writes zerogo/ladder.json
   zerogo ladder place --weights NET.pt --visits 200     # ~10 CPU-minutes for +-100
-  zerogo anchor --run-dir campaign/9x9/run --ladder     # the run's best network
+  zerogo anchor --run-dir campaign/9x9/kata --ladder    # the run's best network
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ start; flags given on a later start override them.
   zerogo train --run-dir runs/9x9 --hours 8          # the default scheme, gumbel-kata-pcr
   zerogo train --run-dir runs/agz --scheme agz        # AlphaGo Zero's: PUCT, 100 visits, b6c64
   zerogo train --run-dir runs/tiny --size 5 --preset b2c16 --games-per-generation 64
-  zerogo train --run-dir campaign/9x9/run --init zerogo/networks/b6c64-9x9.pt
+  zerogo train --run-dir runs/seeded --init zerogo/networks/b6c64-9x9.pt  # its net, our scheme
   zerogo train --run-dir runs/kata --preset b6c64-pool3-score-opp-stv --features ladder
   zerogo train --run-dir runs/9x9 --train-procs 2     # DistributedDataParallel training
   zerogo train --run-dir /shared/runs/9x9 --ray auto  # self-play on a Ray cluster
