@@ -323,7 +323,9 @@ def _init_network(path: str) -> dict[str, Any]:
     a run started from it records them, so a later ``--scheme`` checks the real network."""
     from nn.checkpoint import read_checkpoint
 
-    checkpoint = read_checkpoint(path)
+    if not Path(path).is_file():
+        raise ValueError(f"--init {path}: no such network file")
+    checkpoint = read_checkpoint(path)  # CheckpointError (a ValueError) names a bad file
     return {
         "preset": checkpoint.net_config.name,
         "features": tuple(checkpoint.feature_config.extra),

@@ -130,5 +130,7 @@ def test_a_new_run_takes_the_comparison_s_winner(tmp_path: Path) -> None:
         _config("--run-dir", str(tmp_path / "s2"), "--init", shipped, "--features", "ladder")
     with pytest.raises(ValueError, match="does not match --init"):
         _config("--run-dir", str(tmp_path / "s3"), "--init", shipped, "--preset", "b6c64-score")
+    with pytest.raises(ValueError, match="no such network file"):
+        _config("--run-dir", str(tmp_path / "s5"), "--init", str(tmp_path / "missing.pt"))
     explicit = _config("--run-dir", str(tmp_path / "s4"), "--init", shipped, "--preset", "b6c64")
     assert explicit.preset == "b6c64"
