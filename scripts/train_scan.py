@@ -13,12 +13,14 @@ then cosine decay, one CPU thread.
         --out zerogo/networks/scan-s320.pt --steps 700 --batch 8 --seed 1
 
 Prints a progress bar; the model is written every ``--save-every`` steps and at the
-end (with how it was trained in its ``meta``).
+end (with how it was trained in its ``meta``: ``runs``, the ``--init`` model's runs
+followed by this one, so a model started from another keeps its whole lineage).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -117,6 +119,36 @@ def sample_batch(
     return torch.stack(images), torch.stack(masks), boxes, labels
 
 
+def _train_split_command(data: Path) -> str | None:
+    """The command that rendered ``data``'s training split (its ``manifest.json``), if known."""
+    manifest = data / "manifest.json"
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text()).get("splits", {}).get("train", {}).get("command")
+
+
+def lineage(init_meta: dict | None, run: dict) -> dict:
+    """Return a trained model's ``meta``: the init model's runs, then this one.
+
+    A model trained from ``--init`` keeps the record of every run behind it
+    (``runs``, oldest first, and their ``cpu_seconds_total``); the init model's flag
+    threshold is carried over, marked as not calibrated for these weights
+    (``scripts/eval_scan.py --calibrate`` does that).
+    """
+    earlier = list((init_meta or {}).get("runs", []))
+    if init_meta and not earlier and "steps" in init_meta:  # a single-run meta
+        earlier = [{k: v for k, v in init_meta.items() if k not in ("flag_threshold",)}]
+    runs = [*earlier, dict(run)]
+    meta: dict = {
+        "runs": runs,
+        "cpu_seconds_total": round(sum(float(r.get("cpu_seconds", 0.0)) for r in runs), 1),
+    }
+    if init_meta and "flag_threshold" in init_meta:
+        meta["flag_threshold"] = init_meta["flag_threshold"]
+        meta["calibrated_on"] = "the init model (weights before the last run)"
+    return meta
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="dataset folder (train/ inside)")
@@ -142,10 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     data = load_photos(args.data / "train", args.limit)
     empties = [empty_photo(np.random.default_rng(10_000 + k), RenderConfig()) for k in range(48)]
     print(f"{len(data)} training photos loaded in {time.time() - start:.0f} s", file=sys.stderr)
+    init_meta = None
     if args.init is not None:
         from zerogo.scan.model import load_model
 
-        model, _ = load_model(args.init)
+        model, init_meta = load_model(args.init)
         model.train()
     else:
         model = ScanNet(ScanConfig())
@@ -160,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0.5 * (1 + math.cos(math.pi * progress))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
-    meta = {
+    run = {
         "command": " ".join(sys.argv),
         "photos": len(data),
         "steps": args.steps,
@@ -170,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "colour": args.colour,
         "init": str(args.init) if args.init else None,
+        "data_command": _train_split_command(args.data),
     }
     cpu_start = time.process_time()
     bar = tqdm(range(args.steps), desc="train scan", unit="step", file=sys.stderr)
@@ -198,13 +232,13 @@ def main(argv: list[str] | None = None) -> int:
             smooth[name] = value if name not in smooth else 0.95 * smooth[name] + 0.05 * value
         bar.set_postfix({k: f"{v:.3f}" for k, v in smooth.items()})
         if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
-            meta.update(
+            run.update(
                 done_steps=step + 1,
                 wall_seconds=round(time.time() - start, 1),
                 cpu_seconds=round(time.process_time() - cpu_start, 1),
                 final_losses={k: round(v, 4) for k, v in smooth.items()},
             )
-            save_model(model, args.out, meta)
+            save_model(model, args.out, lineage(init_meta, run))
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.scripts import load_script
@@ -37,3 +39,10 @@ def test_a_single_run_init_meta_becomes_the_first_run(train_scan) -> None:
     meta = train_scan.lineage(init, {"steps": 100, "cpu_seconds": 50.0})
     assert meta["runs"][0]["command"] == "train_scan.py --steps 700"
     assert meta["cpu_seconds_total"] == 350.0
+
+
+def test_a_run_records_the_command_that_rendered_its_photos(train_scan, tmp_path) -> None:
+    assert train_scan._train_split_command(tmp_path) is None
+    command = "scripts/make_photos.py --out data/scan/photos --train 8000 --only train"
+    (tmp_path / "manifest.json").write_text(json.dumps({"splits": {"train": {"command": command}}}))
+    assert train_scan._train_split_command(tmp_path) == command
