@@ -360,14 +360,15 @@ def build_config(args: argparse.Namespace) -> Any:
             full_search_prob=scheme.full_search_prob, fast_visits=scheme.fast_visits
         )
         gumbel = scheme.gumbel if gumbel is None else gumbel
-    if args.init is not None and not resumed:
-        top.update(_init_network(args.init))
+    init_network = _init_network(args.init) if args.init is not None and not resumed else None
+    if init_network is not None:
+        top.update(init_network)
     for flag, (section, name, _, _) in FLAGS.items():
         value = getattr(args, flag)
         if value is None:
             continue
-        if args.init is not None and not resumed and flag in ("preset", "features"):
-            own = _init_network(args.init)[flag]
+        if init_network is not None and flag in init_network:
+            own = init_network[flag]
             if (tuple(value) if flag == "features" else value) != own:
                 raise ValueError(
                     f"--{flag} {value if flag == 'preset' else ','.join(value) or 'none'} "
