@@ -390,7 +390,7 @@ class MatchConfig:
         journal: the journal file (one JSON line per finished game), or None.
         resume: continue the games of ``journal`` (it may also not exist yet).
         sgf_every: write the SGF of every K-th game, and of every game with a
-            failure.
+            failure or a score the referee disagrees with.
     """
 
     engine1: str
@@ -1238,7 +1238,8 @@ class Match:
             record.restarts[engine.label] = engine.restarts - self._logged_restarts[engine.label]
             self._logged_restarts[engine.label] = engine.restarts
         record.referee_errors = self._game_referee_errors
-        if config.sgf_dir is not None and (index % config.sgf_every == 0 or record.events):
+        kept = index % config.sgf_every == 0 or record.events or record.disagreement
+        if config.sgf_dir is not None and kept:
             record.sgf = str(self._write_sgf(game, record, black, white))
         self.records.append(record)
         if self.journal is not None:
@@ -1770,7 +1771,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sgf-every", type=int, default=1, metavar="K",
         help="write the SGF of every K-th game only, and of every game with a failure "
-             "(default 1: all)",
+             "or a score the referee disagrees with (default 1: all)",
     )
     parser.add_argument(
         "--journal", default=None, metavar="FILE",

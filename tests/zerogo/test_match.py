@@ -207,6 +207,20 @@ def test_referee_decides_and_disagreements_are_counted() -> None:
     assert summary["referee"]["name"] == "Misbehaving none"
 
 
+def test_a_game_the_referee_scores_otherwise_keeps_its_sgf(tmp_path: Path) -> None:
+    # With --sgf-every 5 only game 0 is sampled; game 1 is kept because zerogo's own
+    # score and the referee's disagree, so the position can be looked at afterwards.
+    config = MatchConfig(
+        engine1=fixture("none"), engine2=gnugo(0), games=3, size=5, sgf_every=5,
+        referee=fixture("none", "--score", "W+100"), sgf_dir=str(tmp_path),
+    )
+    match, _ = play(config)
+    disagreed = [r.game for r in match.records if r.disagreement]
+    assert disagreed == [1]
+    assert [r.game for r in match.records if r.sgf] == [0, 1]
+    assert sorted(p.name for p in tmp_path.glob("*.sgf")) == ["game_0000.sgf", "game_0001.sgf"]
+
+
 DOCUMENTED_KEYS = {
     "games", "size", "komi", "time", "max_moves", "opening_moves", "seed", "interrupted",
     "error", "sgf_dir", "journal", "time_controls", "handicaps", "mix", "handicap_komi",
