@@ -6,7 +6,9 @@
 Every JSON object the command prints on stdout (one per line) is kept, with the
 command line, the machine (CPU model and flags, cores, load average before and
 after), the git commit (``+dirty`` with local changes), the date and the wall time,
-in ``benchmarks/records/NAME.json``.  A figure in BENCHMARKS.md names the record it
+in ``benchmarks/records/NAME.json``; a command that prints its report and then exits
+non-zero (a resumable match stopped with Ctrl-C says so in its report) is kept with
+its exit status.  A figure in BENCHMARKS.md names the record it
 comes from; rerunning the command shown there rewrites the record.  Pause background
 jobs first (``scripts/campaign.sh pause``): the record says what the load was.
 """
@@ -66,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             except json.JSONDecodeError:
                 continue
     sys.stdout.write(done.stdout)
-    if done.returncode != 0 or not results:
-        print(f"record: {args.name}: exit {done.returncode}, {len(results)} JSON objects; "
-              "nothing written", file=sys.stderr)
+    if not results:
+        print(f"record: {args.name}: exit {done.returncode}, no JSON object; nothing written",
+              file=sys.stderr)
         return done.returncode or 1
     record = {
         "name": args.name,
@@ -79,12 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         "commit": git_commit(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "wall_seconds": round(wall, 1),
+        "returncode": done.returncode,
     }
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{args.name}.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"record: {out / (args.name + '.json')}", file=sys.stderr)
-    return 0
+    return done.returncode
 
 
 if __name__ == "__main__":
