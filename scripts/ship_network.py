@@ -32,7 +32,8 @@ from typing import Any
 
 from nn.checkpoint import export_weights, read_checkpoint
 
-NETWORK_DIR = Path(__file__).resolve().parent.parent / "zerogo" / "networks"
+ROOT = Path(__file__).resolve().parent.parent
+NETWORK_DIR = ROOT / "zerogo" / "networks"
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -44,7 +45,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 def _run_name(run_dir: Path) -> str:
     """The run's folder relative to the repository when inside it, else its name."""
     try:
-        return str(run_dir.resolve().relative_to(NETWORK_DIR.parent.parent))
+        return str(run_dir.resolve().relative_to(ROOT))
     except ValueError:
         return run_dir.name
 
