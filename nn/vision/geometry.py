@@ -15,6 +15,11 @@ Four point pairs, no three on a line, fix it.
   the straight runs of its hull border (a Hough vote refined by least squares) are
   candidate sides, and the four that cover the region best win, so a corner that is
   hidden is recovered from its sides;
+* ``largest_quadrilateral``: four hull vertices of a region enclosing a large area (no
+  straight border needed); ``snap_quadrilateral``: move each side of a quadrilateral onto
+  the edge of a probability map's region, by a robust line fit to the edge found along
+  its normals (a ragged border, a smear or an occluder's notch moves a few edge points,
+  not the side); ``quadrilateral_mask``: rasterise one;
 * ``fit_lattice``: the first and last of ``n`` equally spaced peaks in a 1-D profile;
 * ``fit_lattice_homography``: refit a lattice's homography to points near its nodes
   (iterative closest node: pair, refit by least squares, repeat).
@@ -303,8 +308,18 @@ def _strongest_line(
     return centre, direction, inliers
 
 
-def _quad_mask(quad: np.ndarray, shape: tuple[int, int], step: int) -> np.ndarray:
-    """Rasterise a convex quadrilateral on every ``step``-th pixel centre of ``shape``."""
+def quadrilateral_mask(quad: np.ndarray, shape: tuple[int, int], step: int = 1) -> np.ndarray:
+    """Rasterise a convex quadrilateral on every ``step``-th pixel centre of ``shape``.
+
+    Args:
+        quad: (4, 2) corners in order around the quadrilateral (either way round).
+        shape: (rows, cols) of the image.
+        step: pixel step of the raster.
+
+    Returns:
+        (ceil(rows / step), ceil(cols / step)) bool: pixel ``[r * step, c * step]``
+        has its centre inside (or on) the quadrilateral.
+    """
     ys, xs = np.mgrid[0 : shape[0] : step, 0 : shape[1] : step].astype(np.float64) + 0.5
     inside = np.ones(xs.shape, bool)
     sign = np.sign(_signed_area(quad))
@@ -389,7 +404,7 @@ def fit_quadrilateral(
             cols, rows = points[:, 0].astype(np.int64), points[:, 1].astype(np.int64)
             inside = (cols >= 0) & (cols < mask.shape[1]) & (rows >= 0) & (rows < mask.shape[0])
             hits += int(on_border[rows[inside], cols[inside]].sum())
-        left_out = total - float((_quad_mask(quad, mask.shape, step) & target).sum())
+        left_out = total - float((quadrilateral_mask(quad, mask.shape, step) & target).sum())
         return hits - leave_out_cost * left_out * step * step
 
     best, best_score = fallback, score(fallback)
@@ -402,6 +417,155 @@ def fit_quadrilateral(
         if value > best_score:
             best, best_score = quad, value
     return order_corners(best)
+
+
+def largest_quadrilateral(mask: np.ndarray) -> np.ndarray | None:
+    """Return four vertices of a mask region's convex hull that enclose a large area.
+
+    No line fitting: the hull's diameter and the points farthest from it, each then
+    moved to the hull point between its neighbours that encloses the most.  A region
+    whose sides are ragged (so that ``fit_quadrilateral`` finds no straight runs) still
+    has its corners on its hull.
+
+    Args:
+        mask: (H, W) bool, one region.
+
+    Returns:
+        (4, 2) corners (top-left, top-right, bottom-right, bottom-left), or None when
+        the region is empty or too thin.
+    """
+    border = mask_border(mask)
+    if len(border) < 8:
+        return None
+    hull = convex_hull(border)
+    if len(hull) < 4:
+        return None
+    quad = _largest_quad(hull)
+    return order_corners(quad) if _area(quad) >= 16 else None
+
+
+def _step_edges(
+    prob: np.ndarray, a: np.ndarray, b: np.ndarray, outward: np.ndarray, band: float, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find the region's edge along ``count`` normals of the side a-b.
+
+    Along each normal (from ``band`` pixels inside to ``band`` outside) the edge is the
+    step that best splits the samples into inside (``prob`` above 0.5) and outside: the
+    position maximising the sum of ``prob - 0.5`` before it minus the sum after it.
+
+    Returns:
+        ``(edges (count, 2), strengths (count,))``: the edge points and how much the
+        step beats no step at all (0 where the normal is all inside or all outside).
+    """
+    t = np.linspace(0.08, 0.92, count)[:, None, None]  # away from the corners
+    s = np.arange(-band, band + 1e-9, 1.0)[None, :, None]
+    points = a + t * (b - a) + s * outward
+    height, width = prob.shape
+    cols = np.floor(points[..., 0]).astype(np.int64)
+    rows = np.floor(points[..., 1]).astype(np.int64)
+    inside = (cols >= 0) & (cols < width) & (rows >= 0) & (rows < height)
+    seen = prob[np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1)]
+    values = np.where(inside, seen, 0.0) - 0.5  # outside the image counts as outside
+    running = np.cumsum(values, axis=1)
+    total = running[:, -1:]
+    split = 2 * running - total  # inside up to k, outside after
+    k = split.argmax(axis=1)
+    strength = split.max(axis=1) - np.abs(total[:, 0])
+    edges = points[np.arange(count), k] + 0.5 * outward
+    return edges, strength
+
+
+def _robust_line(
+    points: np.ndarray, weights: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fit a line to weighted points with outliers: every pair of points proposes a line,
+    the one with the most weight within ``tolerance`` wins and is refitted by total
+    least squares to its inliers (deterministic RANSAC)."""
+    usable = np.flatnonzero(weights > 0)
+    if len(usable) < 2:
+        return None
+    i, j = np.triu_indices(len(usable), 1)
+    p, q = points[usable[i]], points[usable[j]]
+    length = np.linalg.norm(q - p, axis=1)
+    keep = length > 4 * tolerance
+    if not keep.any():
+        return None
+    p, q, length = p[keep], q[keep], length[keep]
+    normal = np.stack((p[:, 1] - q[:, 1], q[:, 0] - p[:, 0]), axis=1) / length[:, None]
+    distance = np.abs(
+        (points[None, :, 0] - p[:, None, 0]) * normal[:, None, 0]
+        + (points[None, :, 1] - p[:, None, 1]) * normal[:, None, 1]
+    )  # (pairs, points)
+    support = ((distance < tolerance) * weights[None]).sum(axis=1)
+    best = int(np.argmax(support))
+    centre, direction = p[best], (q[best] - p[best]) / length[best]
+    for _ in range(2):
+        across = np.array([-direction[1], direction[0]])
+        inliers = (np.abs((points - centre) @ across) < tolerance) & (weights > 0)
+        if inliers.sum() < 2:
+            break
+        centre, direction = _fit_line(points[inliers])
+    return centre, direction
+
+
+def snap_quadrilateral(
+    prob: np.ndarray,
+    quad: np.ndarray,
+    band: float = 0.15,
+    rounds: int = 2,
+    tolerance: float = 2.0,
+    count: int = 48,
+) -> np.ndarray:
+    """Move each side of a quadrilateral onto the edge of a probability map's region.
+
+    Along ``count`` normals of each side (``band`` of the quadrilateral's side length
+    each way, halved in each further round) the region's edge is found
+    (``_step_edges``), and a line is fitted to those edge points robustly
+    (``_robust_line``): a ragged edge, a smear sticking out of the region or a notch
+    cut by an occluder moves a few edge points, not the line.  The new corners are the
+    sides' intersections.  A side whose normals see no edge keeps the quadrilateral as
+    it was.
+
+    Args:
+        prob: (H, W) probability of the region, pixel ``[r, c]`` at ``(c + 0.5, r + 0.5)``.
+        quad: (4, 2) starting corners (any order around the quadrilateral).
+        band: reach of the search along the normals, a fraction of the side length.
+        rounds: refits (each starts from the last one's corners).
+        tolerance: pixels from a line that count as on it.
+        count: normals per side.
+
+    Returns:
+        (4, 2) corners, top-left first (``order_corners``).
+    """
+    quad = order_corners(quad)
+    for round_ in range(rounds):
+        reach = max(4.0, band * np.sqrt(_area(quad)) / (round_ + 1))
+        centre = quad.mean(axis=0)
+        lines = []
+        for i in range(4):
+            a, b = quad[i], quad[(i + 1) % 4]
+            if np.linalg.norm(b - a) < 4:
+                return quad
+            direction = (b - a) / np.linalg.norm(b - a)
+            outward = np.array([-direction[1], direction[0]])
+            if (centre - a) @ outward > 0:
+                outward = -outward
+            edges, strength = _step_edges(prob, a, b, outward, reach, count)
+            line = _robust_line(edges, np.clip(strength, 0, None), tolerance)
+            if line is None:
+                return quad
+            lines.append(line)
+        corners = []
+        for i in range(4):
+            point = _intersect(*lines[i - 1], *lines[i])
+            if point is None:
+                return quad
+            corners.append(point)
+        new = np.array(corners)
+        if _area(new) < 16 or not np.all(np.isfinite(new)):
+            return quad
+        quad = order_corners(new)
+    return quad
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:
@@ -610,7 +774,10 @@ __all__ = [
     "fit_quadrilateral",
     "grid_points",
     "homography",
+    "largest_quadrilateral",
     "mask_border",
     "order_corners",
+    "quadrilateral_mask",
+    "snap_quadrilateral",
     "warp_image",
 ]

@@ -14,7 +14,13 @@ from PIL import Image
 
 from engine.board import WHITE
 from engine.sgf import load_sgf_file
-from nn.vision.geometry import UNIT_SQUARE, apply_homography, grid_points, homography
+from nn.vision.geometry import (
+    UNIT_SQUARE,
+    apply_homography,
+    grid_points,
+    homography,
+    order_corners,
+)
 from tests.conftest import parse_diagram
 from zerogo.cli import main
 from zerogo.scan.dataset import PositionPool, load_photos, render_many, write_shard
@@ -22,15 +28,27 @@ from zerogo.scan.model import DEFAULT_MODEL, ScanNet, load_model, save_model
 from zerogo.scan.positions import from_board_array, random_position, to_board_array
 from zerogo.scan.read import (
     LINE_MARGIN,
+    STONE_TO_CELL,
+    GridHypothesis,
     NetworkView,
     Scanner,
+    board_margins,
     board_outline,
+    board_outlines,
+    board_region,
+    board_regions,
     fit_grid,
     fit_grid_to_stones,
+    grid_distance,
     grid_doubt,
+    grid_evidence,
+    grid_hypotheses,
     line_margin,
+    margin_doubt,
+    orientation_doubt,
     read_points,
     refine_grid,
+    rival_doubt,
     slide_grid,
 )
 from zerogo.scan.record import diagram, position_sgf
@@ -223,6 +241,116 @@ def test_a_grid_bent_by_a_bad_corner_straightens_on_its_stones() -> None:
     assert error.max() < 0.2 * spacing
     stones, _, _ = read_points(view, fitted, 19)
     np.testing.assert_array_equal(stones, photo.stones)
+
+
+def test_the_board_region_keeps_a_sliver_that_holds_stones() -> None:
+    mask = np.zeros((100, 100), bool)
+    mask[10:90, 10:60] = True  # the board's main part, 4000 pixels
+    mask[10:90, 70:76] = True  # a sliver beyond an arm, 480 pixels (12%)
+    assert board_region(mask)[50, 30] and not board_region(mask)[50, 72]
+    anchored = board_region(mask, anchors=np.array([[72.5, 30.5], [72.5, 60.5]]))
+    assert anchored[50, 72] and anchored[50, 30]
+    strict, loose = board_regions(mask, (0.15, 0.03))
+    assert not strict[50, 72] and loose[50, 72]
+    np.testing.assert_array_equal(strict, board_region(mask))
+
+
+@pytest.fixture(scope="module")
+def board_13():
+    """A 13x13 photo and a perfect network's view of it."""
+    rng = np.random.default_rng(14)
+    photo = render_photo(random_position(13, rng, moves=80), rng, "kaya", EASY)
+    view = oracle_view(photo)
+    return photo, view, board_region(view.probs[1:].sum(axis=0) > 0.5)
+
+
+def test_the_right_grid_has_the_best_evidence(board_13) -> None:
+    photo, view, region = board_13
+    right = grid_evidence(view, region, photo.corners, 13)
+    assert right.stones == len(photo.boxes) and right.on == right.stones and right.outside == 0
+    assert abs(np.log(right.ratio / STONE_TO_CELL)) < 0.1  # a stone nearly fills its cell
+    assert right.cover > 0.8 and right.fill > 0.95  # the board reaches past the grid
+    moved = grid_evidence(view, region, lattice_corners(photo.corners, 13, (1, 0)), 13)
+    assert moved.outside > 0 and moved.score() < right.score()
+    for other in (9, 19):  # the same outline, the wrong number of lines
+        wrong = grid_evidence(view, region, photo.corners, other)
+        assert abs(np.log(wrong.ratio / STONE_TO_CELL)) > 0.3
+        assert wrong.score() < right.score() - 1
+
+
+@pytest.mark.parametrize("seed, size", [(15, 9), (16, 13), (17, 19)])
+def test_grid_hypotheses_find_the_size_and_the_grid(seed: int, size: int) -> None:
+    rng = np.random.default_rng(seed)
+    photo = render_photo(random_position(size, rng, moves=size * size // 3), rng, "katsura", EASY)
+    view = oracle_view(photo)
+    gray = photo.image.astype(np.float32).mean(axis=2)
+    quads, region = board_outlines(view)
+    assert any(np.abs(q - photo.board_corners).max() < 2.0 for q in quads)
+    best = grid_hypotheses(gray, view, quads, region, (9, 13, 19))[0]
+    assert best.size == size
+    spacing = np.linalg.norm(photo.corners[1] - photo.corners[0]) / (size - 1)
+    assert np.abs(order_corners(best.corners) - photo.corners).max() < 0.3 * spacing
+
+
+@pytest.mark.parametrize("seed", [18, 19, 20, 21])
+def test_the_reading_survives_occluders_given_a_perfect_network(seed: int) -> None:
+    """Hands and bowls cut the board region; candidate outlines and the grid's evidence
+    still find the grid, and no point the reading gets wrong goes unflagged."""
+    rng = np.random.default_rng(seed)
+    size = (9, 13, 19)[seed % 3]
+    stones = random_position(size, rng, moves=size * size // 3)
+    photo = render_photo(stones, rng, "shin-kaya", RenderConfig(occlusion=1.0, max_tilt=30.0))
+    assert photo.occluded.any()
+    result = Scanner(ScanNet()).read(photo.image, oracle_view(photo))
+    assert result.size == size
+    wrong = (result.stones != stones) & ~photo.occluded
+    assert not (wrong & ~result.flagged).any()
+    assert (result.stones == stones)[~photo.occluded].mean() > 0.99
+
+
+def test_board_margins_are_even_around_the_right_grid(board_13) -> None:
+    photo, _, _ = board_13
+    margins = board_margins(photo.corners, photo.board_corners, 13)
+    left, right, top, bottom = margins
+    assert 0.3 < min(margins) and max(margins) < 1.2  # the renderer's 0.45..1 spacing
+    assert abs(left - right) < 0.2 and abs(top - bottom) < 0.2
+    assert not margin_doubt(margins)
+    moved = board_margins(lattice_corners(photo.corners, 13, (1, 0)), photo.board_corners, 13)
+    assert moved[0] - moved[1] > 1.5 and margin_doubt(moved)  # lopsided by two spacings
+
+
+def turned_square(degrees: float) -> np.ndarray:
+    """A square of side 100 around (160, 160), turned, as ``order_corners`` orders it."""
+    angle = np.radians(degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return order_corners((UNIT_SQUARE * 100 - 50) @ rotation.T + 160)
+
+
+@pytest.mark.parametrize("degrees, doubt", [(0, False), (20, False), (44, True), (45, True)])
+def test_a_board_turned_45_degrees_has_its_orientation_in_doubt(degrees, doubt) -> None:
+    assert orientation_doubt(turned_square(degrees), 9) is doubt
+
+
+def test_a_close_rival_grid_flags_the_points_it_reads_otherwise(board_13) -> None:
+    photo, view, region = board_13
+
+    def hypothesis(corners: np.ndarray, size: int) -> GridHypothesis:
+        return GridHypothesis(
+            size, corners, photo.board_corners, grid_evidence(view, region, corners, size)
+        )
+
+    chosen = hypothesis(photo.corners, 13)
+    stones, _, _ = read_points(view, photo.corners, 13)
+    moved = hypothesis(lattice_corners(photo.corners, 13, (1, 0)), 13)
+    assert grid_distance(chosen, moved) == pytest.approx(1.0, abs=1e-6)
+    flags = rival_doubt(view, stones, [moved], floor=moved.score - 1)
+    other, _, _ = read_points(view, order_corners(moved.corners), 13)
+    np.testing.assert_array_equal(flags, other != stones)
+    assert flags.any() and not flags.all()
+    assert not rival_doubt(view, stones, [moved], floor=moved.score + 1).any()  # not close
+    bigger = hypothesis(photo.corners, 19)
+    assert grid_distance(chosen, bigger) == float("inf")
+    assert rival_doubt(view, stones, [bigger], floor=bigger.score - 1).all()
 
 
 def painted_view(paint: dict, boxes: list) -> NetworkView:

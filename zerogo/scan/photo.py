@@ -74,7 +74,14 @@ def read_photo(
     from PIL import Image, UnidentifiedImageError
 
     from zerogo.scan.model import DEFAULT_MODEL, ModelError, load_model
-    from zerogo.scan.read import LINE_MARGIN, NoBoardError, Scanner
+    from zerogo.scan.read import (
+        LINE_MARGIN,
+        RIVAL_MARGIN,
+        NoBoardError,
+        Scanner,
+        margin_doubt,
+        orientation_doubt,
+    )
     from zerogo.scan.record import legality_problem, position_sgf, vertex
 
     if size is not None and not 2 <= size <= 19:
@@ -107,6 +114,20 @@ def read_photo(
         warnings.append(f"{share} of the stones found lie off the grid read")
     if result.line_margin < LINE_MARGIN:
         warnings.append("the grid read may be off by a line: every point is flagged")
+    elif margin_doubt(result.board_margins):
+        warnings.append(
+            "the grid read is not centred on the board (it may be off by a line):"
+            " every point is flagged"
+        )
+    if orientation_doubt(result.corners, n):
+        warnings.append(
+            "the board is turned by about 45 degrees: the position may be read turned"
+            " by a quarter; every point is flagged"
+        )
+    if result.rival_margin < RIVAL_MARGIN:
+        warnings.append(
+            "another grid fits nearly as well: the points it reads otherwise are flagged"
+        )
     for r, c in flagged_points:
         if not result.hidden[r, c]:
             call = ("empty", "black", "white")[int(result.stones[r, c])]

@@ -15,7 +15,10 @@ from nn.vision.geometry import (
     fit_quadrilateral,
     grid_points,
     homography,
+    largest_quadrilateral,
     order_corners,
+    quadrilateral_mask,
+    snap_quadrilateral,
     warp_image,
 )
 
@@ -130,6 +133,73 @@ def test_quadrilateral_fit_of_nothing_is_none() -> None:
     line = np.zeros((50, 50), bool)
     line[10, 5:40] = True
     assert fit_quadrilateral(line) is None
+
+
+def shoelace(quad: np.ndarray) -> float:
+    x, y = quad[:, 0], quad[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+@pytest.mark.parametrize("corners", QUADS)
+def test_quadrilateral_mask_covers_the_quadrilateral(corners: np.ndarray) -> None:
+    mask = quadrilateral_mask(corners, (240, 320))
+    assert mask.shape == (240, 320)
+    assert abs(mask.sum() - shoelace(corners)) < 0.01 * shoelace(corners)
+    assert (mask == draw_quad(corners)).mean() > 0.99  # PIL's raster, up to the border
+    coarse = quadrilateral_mask(corners, (240, 320), step=2)
+    assert coarse.shape == (120, 160)
+    np.testing.assert_array_equal(coarse, quadrilateral_mask(corners, (240, 320))[::2, ::2])
+
+
+@pytest.mark.parametrize("corners", QUADS)
+def test_largest_quadrilateral_finds_the_corners_without_straight_sides(
+    corners: np.ndarray,
+) -> None:
+    ragged = draw_quad(corners)
+    rng = np.random.default_rng(0)
+    border = np.argwhere(ragged & ~np.roll(ragged, 3, axis=1))  # bite the left border
+    for row, col in border[rng.uniform(size=len(border)) < 0.3]:
+        ragged[row, max(col - 2, 0) : col + 2] = False
+    found = largest_quadrilateral(ragged)
+    assert found is not None
+    assert np.abs(found - corners).max() < 4.0
+    assert largest_quadrilateral(np.zeros((50, 50), bool)) is None
+
+
+def soft_region(corners: np.ndarray, shape=(240, 320)) -> np.ndarray:
+    """A probability map of a quadrilateral region: 0.95 inside, 0.05 outside."""
+    return np.where(draw_quad(corners, shape), 0.95, 0.05)
+
+
+@pytest.mark.parametrize("corners", QUADS[:2])
+def test_snapping_a_rough_quadrilateral_finds_the_region_edges(corners: np.ndarray) -> None:
+    prob = soft_region(corners)
+    rough = corners + np.random.default_rng(1).normal(0, 6, size=(4, 2))
+    found = snap_quadrilateral(prob, rough)
+    assert np.abs(found - corners).max() < 1.5
+
+
+def test_snapping_ignores_a_smear_and_a_notch() -> None:
+    """A smear of look-alike background stuck to one side and an occluder biting into
+    another move some edge points; the robust fit keeps both sides where they are."""
+    corners = QUADS[0]
+    image = Image.fromarray((soft_region(corners) * 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 190, 150, 230), fill=242)  # a smear below the bottom side
+    draw.ellipse((235, 90, 295, 150), fill=13)  # a disc cut into the right side
+    prob = np.asarray(image).astype(np.float64) / 255
+    start = fit_quadrilateral(prob > 0.5)
+    assert start is not None
+    found = snap_quadrilateral(prob, start + np.array([[4.0, -5], [-6, 3], [5, 5], [-3, -4]]))
+    assert np.abs(found - corners).max() < 2.0
+
+
+def test_snapping_without_an_edge_keeps_the_quadrilateral() -> None:
+    quad = np.array([[100.0, 80], [220, 80], [220, 160], [100, 160]])
+    flat = np.full((240, 320), 0.9)  # all region, and the image's edge out of reach
+    np.testing.assert_array_equal(snap_quadrilateral(flat, quad), quad)
+    edge_of_image = snap_quadrilateral(flat, QUADS[2])  # past the image is outside
+    np.testing.assert_allclose(edge_of_image, [[0, 0], [320, 0], [320, 240], [0, 240]], atol=1)
 
 
 @pytest.mark.parametrize("count", [9, 13, 19])
