@@ -366,15 +366,10 @@ def fit_quadrilateral(
         (4, 2) float corners (top-left, top-right, bottom-right, bottom-left) in
         pixel coordinates, or None when the mask is empty or too thin to fit.
     """
-    border = mask_border(mask)
-    if len(border) < 8:
+    hulled = _hull_quad(mask)
+    if hulled is None:
         return None
-    hull = convex_hull(border)
-    if len(hull) < 4:
-        return None
-    fallback = _largest_quad(hull)
-    if _area(fallback) < 16:
-        return None
+    border, hull, fallback = hulled
     on_hull = border[_segment_distance(border, hull) < 2.0]
     side = np.sqrt(_area(fallback))
     lines = []
@@ -434,6 +429,13 @@ def largest_quadrilateral(mask: np.ndarray) -> np.ndarray | None:
         (4, 2) corners (top-left, top-right, bottom-right, bottom-left), or None when
         the region is empty or too thin.
     """
+    hulled = _hull_quad(mask)
+    return None if hulled is None else order_corners(hulled[2])
+
+
+def _hull_quad(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The region's border pixels, their convex hull and the largest quadrilateral on
+    it (unordered), or None when the region is empty or too thin (area under 16)."""
     border = mask_border(mask)
     if len(border) < 8:
         return None
@@ -441,7 +443,7 @@ def largest_quadrilateral(mask: np.ndarray) -> np.ndarray | None:
     if len(hull) < 4:
         return None
     quad = _largest_quad(hull)
-    return order_corners(quad) if _area(quad) >= 16 else None
+    return (border, hull, quad) if _area(quad) >= 16 else None
 
 
 def _step_edges(
