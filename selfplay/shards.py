@@ -20,7 +20,9 @@ moves               (P,) int16   flat action played at each position (pass N*N)
 policy_offsets      (P+1,) int64 sparse π of position i is entries
                                  ``policy_offsets[i]:policy_offsets[i+1]``
 policy_actions      (K,) int16   actions with non-zero search probability
-policy_probs        (K,) float32 their probabilities (sum to 1 per position)
+policy_probs        (K,) float16 their probabilities (sum to 1 per position, to about
+                                 1e-3: half the bytes of float32, which held 94% of a
+                                 shard; older shards hold float32, loaders read both)
 policy_target       (P,) bool    False for positions searched cheaply (playout cap
                                  randomisation): no policy target there
 root_value          (P,) float32 search value at the root, side to move's view
@@ -187,9 +189,9 @@ def pack_games(games: list[GameRecord], size: int) -> dict[str, np.ndarray]:
     policy_offsets = np.zeros(len(policy_lengths) + 1, dtype=np.int64)
     policy_offsets[1:] = np.cumsum(policy_lengths)
     empty_i = np.zeros(0, dtype=np.int16)
-    empty_f = np.zeros(0, dtype=np.float32)
+    empty_f = np.zeros(0, dtype=np.float16)
     actions = [a.astype(np.int16) for g in games for a, _ in g.policies] or [empty_i]
-    probs = [p.astype(np.float32) for g in games for _, p in g.policies] or [empty_f]
+    probs = [p.astype(np.float16) for g in games for _, p in g.policies] or [empty_f]
     ownership = np.zeros((len(games), n_points), dtype=np.int8)
     valid = np.zeros(len(games), dtype=bool)
     for k, g in enumerate(games):

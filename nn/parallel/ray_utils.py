@@ -36,7 +36,14 @@ def ensure_ray(
     if ray.is_initialized():
         return ray
     if address in (None, "", "local"):
-        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=log_to_driver)
+        # address="local" starts a new instance even when another one runs on this
+        # machine (a bare init() would join it and then refuse num_cpus)
+        ray.init(
+            address="local",
+            num_cpus=num_cpus,
+            include_dashboard=False,
+            log_to_driver=log_to_driver,
+        )
     else:
         ray.init(address=address, log_to_driver=log_to_driver)
     return ray

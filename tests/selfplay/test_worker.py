@@ -177,7 +177,7 @@ def test_games_replay_legally_and_pi_covers_legal_moves(
         # the game ends with two passes or at the move cap (no resignation here)
         assert replay.is_over or len(game["moves"]) == cfg.move_cap
         for mask, pi, value in zip(masks, game["policies"], game["root_values"], strict=True):
-            assert pi.sum() == pytest.approx(1.0, abs=1e-5)
+            assert pi.sum() == pytest.approx(1.0, abs=1e-3)  # float16 in the shard
             assert np.all(pi >= 0)
             assert not np.any(pi[~mask]), "π on an illegal move"
             assert -1.0 <= value <= 1.0
@@ -234,7 +234,7 @@ def test_after_the_random_moves_the_most_visited_move_is_played(
             # π is the root's visit distribution
             expected = np.zeros_like(pi)
             expected[stats.actions] = stats.visits / stats.visits.sum()
-            assert np.allclose(pi, expected, atol=1e-6)
+            assert np.allclose(pi, expected, rtol=2**-11, atol=1e-7)  # float16 in the shard
             if ply < cfg.random_moves:
                 assert pi[move] > 0  # sampled in proportion to the visits
             else:
@@ -259,7 +259,7 @@ def test_without_noise_and_random_moves_the_search_is_reproduced(tmp_path: Path)
         assert move == stats.best()
         expected = np.zeros_like(pi)
         expected[stats.actions] = stats.visits / stats.visits.sum()
-        assert np.allclose(pi, expected, atol=1e-6)
+        assert np.allclose(pi, expected, rtol=2**-11, atol=1e-7)  # float16 in the shard
         replay.play(move)
         if not replay.is_over:
             forest.play(0, replay)
@@ -277,7 +277,7 @@ def test_gumbel_mode_writes_completed_q_targets(tmp_path: Path) -> None:
         # improved policy gives mass to every legal move
         assert np.count_nonzero(game["policies"][0]) > gumbel.considered
         for mask, pi in zip(masks, game["policies"], strict=True):
-            assert pi.sum() == pytest.approx(1.0, abs=1e-5)
+            assert pi.sum() == pytest.approx(1.0, abs=1e-3)  # float16 in the shard
             assert not np.any(pi[~mask])
             spread.append(np.count_nonzero(pi) > 1)
     assert np.mean(spread) > 0.8

@@ -228,3 +228,24 @@ def test_constructor_checks() -> None:
         ReplayBuffer(".", window_games=0)
     with pytest.raises(ValueError):
         ReplayBuffer(".", window_games=4, validation_fraction=1.5)
+
+
+def test_float32_shards_of_older_runs_load_beside_float16_ones(tmp_path: Path) -> None:
+    """Shards written before policy_probs became float16 still train (committed runs)."""
+    from selfplay.shards import pack_games, write_shard
+
+    old, new = random_records(2, seed=8), random_records(2, seed=9, first_id=2)
+    write_shard(tmp_path / "shard-0001.npz", new)
+    arrays = pack_games(old, old[0].size)
+    arrays["policy_probs"] = arrays["policy_probs"].astype(np.float32)
+    np.savez_compressed(tmp_path / "shard-0000.npz", **arrays)
+    assert read_shard(tmp_path / "shard-0000.npz")["policy_probs"].dtype == np.float32
+    assert read_shard(tmp_path / "shard-0001.npz")["policy_probs"].dtype == np.float16
+
+    buffer = ReplayBuffer(tmp_path, window_games=10)
+    buffer.refresh()
+    assert window_ids(buffer) == [r.game_id for r in old + new]
+    data = buffer.records(buffer.positions())
+    assert data.policy.dtype == np.float32
+    sums = data.policy[data.has_policy].sum(axis=1)
+    assert np.allclose(sums, 1.0, atol=1e-3)
