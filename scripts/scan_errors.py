@@ -12,6 +12,10 @@ the first class that fits:
   other way); each also counted at the ``edge`` (first or last line) and ``near
   occluder`` (an occluded point among its 8 neighbours).
 
+``--photos`` adds the photos read wrong (size found), one row each: index in the
+split, size, family, the size found (None: no board), wrong and flagged points, and
+whether the grid read with the size given is off (its largest error in spacings).
+
 Also: points right with the size found (a wrong size or no board counts all its points
 wrong), photos whose board size was wrong or not found, and the wrong points that an
 *oracle* reading (``read_points`` on the true grid corners) still gets wrong: the
@@ -77,12 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--off", type=float, default=0.3, help="grid error that counts, spacings")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--photos", action="store_true", help="list the photos read wrong")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     model, meta = load_model(args.model)
     scanner = Scanner(model, flag_threshold=float(meta.get("flag_threshold", 0.9)))
     data = load_photos(args.data / args.split, args.limit)
     tallies: dict[int, Counter[str]] = {n: Counter() for n in SIZES}
+    photos: list[dict] = []
     start = time.perf_counter()
     for i in tqdm(range(len(data)), desc="scan", unit="photo", file=sys.stderr):
         n = int(data.sizes[i])
@@ -96,19 +102,28 @@ def main(argv: list[str] | None = None) -> int:
         scale = np.array([work.shape[1] / width, work.shape[0] / height])
         true_corners = data.corners[i].astype(np.float64) * scale
         view = scanner.look(work)
+        row: dict = {"index": i, "size": n, "family": str(data.families[i]), "size_found": None}
+        row.update(wrong=int(visible.sum()), wrong_flagged=0)
         try:
             found = scanner.read(work, view, None)
+            row["size_found"] = found.size
             tally["size_right"] += int(found.size == n)
             if found.size == n:
                 wrong_found = (found.stones != truth) & visible
                 tally["wrong_size_found"] += int(wrong_found.sum())
                 tally["wrong_read_size_found"] += int(wrong_found.sum())
                 tally["flagged_wrong"] += int((wrong_found & found.flagged).sum())
+                row.update(
+                    wrong=int(wrong_found.sum()),
+                    wrong_flagged=int((wrong_found & found.flagged).sum()),
+                )
             else:
                 tally["wrong_size_found"] += int(visible.sum())
         except NoBoardError:
             tally["no_board"] += 1
             tally["wrong_size_found"] += int(visible.sum())
+        if row["wrong"]:
+            photos.append(row)
         try:
             given = scanner.read(work, view, n)
         except NoBoardError:
@@ -122,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         tally["wrong_read"] += int(wrong.sum())
         tally["flagged_wrong_size_given"] += int((wrong & given.flagged).sum())
         grid_off = error >= args.off
+        row["grid_off_size_given"] = bool((grid_off & visible).any())
+        row["grid_error_max"] = round(float(error[visible].max()), 2) if visible.any() else 0.0
         tally["photos_grid_off"] += int((grid_off & visible).any())
         tally["wrong.grid"] += int((wrong & grid_off).sum())
         stone = wrong & ~grid_off
@@ -161,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - start, 1),
         "per_size": report,
     }
+    if args.photos:
+        result["photos"] = photos
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

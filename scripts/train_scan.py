@@ -6,7 +6,7 @@ cross-entropy with 3:1 hard-negative mining) for the stone boxes.  Batches are r
 ``--crop`` squares of the training photos (or, one time in ``--whole``, the whole photo
 scaled down to the crop's size), flipped and turned by quarter turns, a ``--colour``
 share of them recoloured; a few photos without any board teach the network that tables
-are not boards.  AdamW, linear warm-up
+are not boards (training backgrounds only, ``empty_photos``).  AdamW, linear warm-up
 then cosine decay, one CPU thread.
 
     nice -n 5 .venv/bin/python scripts/train_scan.py --data data/scan/photos \\
@@ -35,7 +35,7 @@ from nn.vision.segment import segmentation_loss
 from nn.vision.ssd import multibox_loss, multibox_targets
 from zerogo.scan.dataset import PhotoSet, load_photos
 from zerogo.scan.model import ScanConfig, ScanNet, save_model
-from zerogo.scan.render import RenderConfig, empty_photo
+from zerogo.scan.render import TRAINING_BACKGROUNDS, RenderConfig, empty_photo
 
 CLASS_WEIGHTS = (1.0, 1.0, 2.0, 2.0)
 """Segmentation class weights: stones, small and decisive, count double."""
@@ -119,6 +119,21 @@ def sample_batch(
     return torch.stack(images), torch.stack(masks), boxes, labels
 
 
+EMPTY_PHOTOS = 48
+"""How many photos without a board the training batches draw from."""
+
+
+def empty_photos(count: int = EMPTY_PHOTOS) -> list[np.ndarray]:
+    """The training's photos without a board: training backgrounds only
+    (``render.TRAINING_BACKGROUNDS``, line backgrounds included), never a held-out
+    family's (before 2026-12-05 these drew from every kind, ``stripes`` and the other
+    held-out backgrounds included)."""
+    return [
+        empty_photo(np.random.default_rng(10_000 + k), RenderConfig(), TRAINING_BACKGROUNDS)
+        for k in range(count)
+    ]
+
+
 def _train_split_command(data: Path) -> str | None:
     """The command that rendered ``data``'s training split (its ``manifest.json``), if known."""
     manifest = data / "manifest.json"
@@ -172,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.time()
     data = load_photos(args.data / "train", args.limit)
-    empties = [empty_photo(np.random.default_rng(10_000 + k), RenderConfig()) for k in range(48)]
+    empties = empty_photos()
     print(f"{len(data)} training photos loaded in {time.time() - start:.0f} s", file=sys.stderr)
     init_meta = None
     if args.init is not None:

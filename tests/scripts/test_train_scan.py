@@ -46,3 +46,24 @@ def test_a_run_records_the_command_that_rendered_its_photos(train_scan, tmp_path
     command = "scripts/make_photos.py --out data/scan/photos --train 8000 --only train"
     (tmp_path / "manifest.json").write_text(json.dumps({"splits": {"train": {"command": command}}}))
     assert train_scan._train_split_command(tmp_path) == command
+
+
+def test_the_empty_photos_show_training_backgrounds_only(train_scan, monkeypatch) -> None:
+    """No held-out background (``stripes``, ``marble``, ...) reaches training, not even
+    in the photos without a board; the line backgrounds do."""
+    from zerogo.scan import render
+
+    drawn = []
+    real = render._background
+
+    def spy(rng, kind, shape):
+        drawn.append(kind)
+        return real(rng, kind, (40, 40))
+
+    monkeypatch.setattr(render, "_background", spy)
+    monkeypatch.setattr(render, "_camera_effects", lambda rng, photo, config: photo)
+    train_scan.empty_photos()
+    assert len(drawn) == train_scan.EMPTY_PHOTOS
+    assert set(drawn) <= set(render.TRAINING_BACKGROUNDS)
+    assert set(drawn) & set(render.LINE_BACKGROUNDS)
+    assert not set(drawn) & render._HELD_OUT_LOOKS

@@ -7,6 +7,8 @@ geometry (board outline, grid, size, points) is checked apart from the learning.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -53,13 +55,18 @@ from zerogo.scan.read import (
 )
 from zerogo.scan.record import diagram, position_sgf
 from zerogo.scan.render import (
+    _HELD_OUT_LOOKS,
     BLACK_STONE,
     BOARD,
+    FAMILIES,
     HELD_OUT_FAMILIES,
+    LINE_BACKGROUNDS,
     RANDOM_FAMILY,
     TRAIN_FAMILIES,
+    TRAINING_BACKGROUNDS,
     WHITE_STONE,
     RenderConfig,
+    _background,
     empty_photo,
     random_family,
     render_photo,
@@ -110,6 +117,54 @@ def test_the_random_family_varies_and_never_draws_a_test_familys_looks() -> None
     brightness = [sum(f.wood[1]) / 3 for f in drawn]
     assert min(brightness) < 140 < 200 < max(brightness)  # dark to pale woods
     assert RANDOM_FAMILY in TRAIN_FAMILIES and RANDOM_FAMILY not in HELD_OUT_FAMILIES
+
+
+def test_the_line_backgrounds_are_training_only() -> None:
+    """Floors, mats, tablecloths and paper with lines teach that lines off the board are
+    not the board; they are drawn by the random family (and training's empty photos)
+    only: no held-out family has them, and the fixed families keep their backgrounds
+    (so their validation photos stay the same)."""
+    test_only = {"strips", "shell", "marble", "stripes", "carpet", "dark"}
+    assert _HELD_OUT_LOOKS == test_only
+    assert set(LINE_BACKGROUNDS) <= set(TRAINING_BACKGROUNDS)
+    assert not set(TRAINING_BACKGROUNDS) & test_only
+    for family in FAMILIES.values():
+        assert not set(family.backgrounds) & set(LINE_BACKGROUNDS)
+        assert family.held_out == bool(set(family.backgrounds) & test_only)
+    rng = np.random.default_rng(1)
+    drawn = {kind for _ in range(200) for kind in random_family(rng).backgrounds}
+    assert set(LINE_BACKGROUNDS) <= drawn <= set(TRAINING_BACKGROUNDS)
+
+
+@pytest.mark.parametrize("kind", LINE_BACKGROUNDS)
+def test_a_line_background_renders_and_repeats_per_seed(kind: str) -> None:
+    shape = (96, 128)
+    first = _background(np.random.default_rng(3), kind, shape)
+    again = _background(np.random.default_rng(3), kind, shape)
+    other = _background(np.random.default_rng(4), kind, shape)
+    assert first.shape == (96, 128, 3) and first.dtype == np.float32
+    assert 0 <= first.min() and first.max() <= 255
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    assert first.std() > 2  # not a plain colour
+
+
+def test_a_photo_on_a_line_background_repeats_per_seed() -> None:
+    family = dataclasses.replace(random_family(np.random.default_rng(0)), backgrounds=("plaid",))
+    stones = random_position(9, np.random.default_rng(2), moves=30)
+    a = render_photo(stones, np.random.default_rng(7), family)
+    b = render_photo(stones, np.random.default_rng(7), family)
+    np.testing.assert_array_equal(a.image, b.image)
+    np.testing.assert_array_equal(a.mask, b.mask)
+    assert (a.mask == BOARD).any()
+
+
+def test_empty_photos_draw_from_the_kinds_given() -> None:
+    for seed in range(5):
+        photo = empty_photo(np.random.default_rng(seed), RenderConfig(96, 96), ("ruled",))
+        assert photo.shape == (96, 96, 3) and photo.dtype == np.uint8
+    with pytest.raises(ValueError, match="unknown background"):
+        empty_photo(np.random.default_rng(0), RenderConfig(96, 96), ("wallpaper",))
 
 
 def test_occluders_hide_points_and_their_boxes() -> None:

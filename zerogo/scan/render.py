@@ -12,7 +12,8 @@ position (``zerogo.scan.positions``).  A picture is made in three spaces:
    30 degrees), tilted away (up to 50 degrees) and seen through a pinhole from a random
    distance, then rolled a little; the top face's homography (``nn.vision.geometry``)
    warps the board plane into the photo (supersampled twice, then box-filtered);
-3. **the photo**: a procedural background (table wood, cloth, tiles, gradients, ...)
+3. **the photo**: a procedural background (table wood, cloth, tiles, gradients, plank
+   floors, mats, plaid, ruled paper, ...)
    with clutter, the board's side faces, the board, then occluders (a hand with arm and
    fingers, a bowl of stones, its lid), lighting (a gradient, vignetting, colour cast,
    a glare spot), blur, sensor noise and JPEG compression.
@@ -65,7 +66,7 @@ class StyleFamily:
         line: (darkest, lightest) line colour.
         line_width: range of the line width, as a fraction of the spacing.
         stones: stone looks, each ``"shaded"``, ``"glossy"``, ``"flat"`` or ``"shell"``.
-        backgrounds: background kinds (``_BACKGROUNDS``).
+        backgrounds: background kinds (``_BACKGROUNDS``, ``LINE_BACKGROUNDS``).
         held_out: a test family (never used for training).
     """
 
@@ -156,6 +157,7 @@ randomisation over the training families' kinds, never a held-out one's."""
 TRAIN_FAMILIES = (*(name for name, f in FAMILIES.items() if not f.held_out), RANDOM_FAMILY)
 HELD_OUT_FAMILIES = tuple(name for name, f in FAMILIES.items() if f.held_out)
 
+
 def _looks(held_out: bool) -> set[str]:
     return {
         kind
@@ -171,10 +173,11 @@ _HELD_OUT_LOOKS = _looks(True) - _looks(False)
 
 def random_family(rng: np.random.Generator) -> StyleFamily:
     """Draw a style family from broad ranges (domain randomisation): any warm wood from
-    pale to dark, any grain strength, a wood kind, stone looks and backgrounds of the
-    training families or plain coloured noise, lines from black to mid brown.  The
-    held-out families' wood kinds, stone looks and backgrounds are never drawn, so the
-    test families stay unseen."""
+    pale to dark, any grain strength, a wood kind, stone looks, backgrounds
+    (``TRAINING_BACKGROUNDS``: the training families', plain coloured noise, and the line
+    backgrounds of floors, mats, tablecloths and paper), lines from black to mid brown.
+    The held-out families' wood kinds, stone looks and backgrounds are never drawn, so
+    the test families stay unseen."""
     light = rng.uniform(0.5, 1.0)
     warm = np.array([1.0, rng.uniform(0.6, 0.88), rng.uniform(0.3, 0.66)])
     top = np.clip(250 * light * warm, 0, 255)
@@ -184,7 +187,7 @@ def random_family(rng: np.random.Generator) -> StyleFamily:
     stones = tuple(
         str(s) for s in rng.choice(["shaded", "glossy", "flat"], int(rng.integers(1, 4)), False)
     )
-    kinds = ["table", "cloth", "tiles", "gradient", "paper", "noise"]
+    kinds = list(TRAINING_BACKGROUNDS)
     backgrounds = tuple(str(b) for b in rng.choice(kinds, int(rng.integers(1, 4)), False))
     family = StyleFamily(
         RANDOM_FAMILY,
@@ -383,6 +386,8 @@ def _background(rng: np.random.Generator, kind: str, shape: tuple[int, int]) -> 
             * (1 + 0.2 * _noise(rng, shape, (6, 6))[..., None])
             * np.ones((1, 1, 3), np.float32)
         )
+    elif kind in LINE_BACKGROUNDS:  # training only (``random_family``, empty photos)
+        out = _line_background(rng, kind, shape, hue)
     else:
         raise ValueError(f"unknown background kind {kind!r}")
     out = np.clip(out.astype(np.float32), 0, 255)
@@ -411,6 +416,134 @@ _BACKGROUNDS = (
     "carpet",
     "dark",
 )
+"""The fixed families' background kinds, training and held-out (``empty_photo``'s default)."""
+
+LINE_BACKGROUNDS = ("planks", "tatami", "plaid", "ruled", "squared")
+"""Backgrounds with line structure that real floors and tables have (training only: drawn by
+``random_family`` and for training's empty photos, never by a fixed family): a plank floor
+with dark seams, a tatami mat with its cloth borders, a plaid tablecloth, ruled and squared
+paper.  Each is drawn on a plane seen at an angle (``_surface``), so its lines converge and
+thin out as a real surface's do; none is the held-out ``stripes`` (hard two-colour bands)."""
+
+TRAINING_BACKGROUNDS = (
+    *dict.fromkeys(kind for f in FAMILIES.values() if not f.held_out for kind in f.backgrounds),
+    "noise",
+    *LINE_BACKGROUNDS,
+)
+"""Every background kind training may show: the fixed training families', coloured noise
+and the line backgrounds; never a held-out family's."""
+assert not _HELD_OUT_LOOKS & set(TRAINING_BACKGROUNDS)
+
+
+def _surface(
+    rng: np.random.Generator, shape: tuple[int, int], lean: float = 0.6
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plane coordinates of every pixel of a flat surface turned and seen at an angle.
+
+    Returns (u, v, scale), each (H, W) float32: ``u``, ``v`` in about pixels at the
+    photo's centre (a random turn, a mild perspective up to ``lean``), and ``scale``, the
+    pixels per plane unit there (lines thin out where it is small).
+    """
+    h, w = shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    x, y = xs - w / 2, ys - h / 2
+    g, k = rng.uniform(-lean, lean, 2) / max(h, w)
+    depth = 1 + g * x + k * y  # within 1 +- lean
+    angle = rng.uniform(0, math.pi)
+    c, s = math.cos(angle), math.sin(angle)
+    u = (c * x + s * y) / depth
+    v = (-s * x + c * y) / depth
+    return u.astype(np.float32), v.astype(np.float32), depth.astype(np.float32)
+
+
+def _lines(
+    coord: np.ndarray, period: float, half: float, scale: np.ndarray, offset: float = 0.0
+) -> np.ndarray:
+    """Anti-aliased coverage of lines at ``offset`` + multiples of ``period`` along
+    ``coord`` (plane units), ``half`` their half width (plane units), in [0, 1]."""
+    distance = np.abs((coord - offset + period / 2) % period - period / 2)
+    return np.clip((half - distance) * scale + 0.5, 0, 1)
+
+
+def _line_background(
+    rng: np.random.Generator, kind: str, shape: tuple[int, int], hue: np.ndarray
+) -> np.ndarray:
+    """Return a ``LINE_BACKGROUNDS`` surface, float32 (H, W, 3), before clutter."""
+    h, w = shape
+    u, v, scale = _surface(rng, shape)
+    if kind == "planks":  # a plank floor or table: boards of their own shade, dark seams
+        width = rng.uniform(14, 55)
+        length = width * rng.uniform(4, 12)
+        row = np.floor(v / width).astype(np.int64)
+        row -= row.min()
+        offsets = rng.uniform(0, length, row.max() + 1).astype(np.float32)
+        along = u + offsets[row]
+        col = np.floor(along / length).astype(np.int64)
+        col -= col.min()
+        shades = rng.uniform(-1, 1, (row.max() + 1, col.max() + 1)).astype(np.float32)
+        grain = np.sin(2 * math.pi * (v + 3 * _noise(rng, shape, (3, 3))) / rng.uniform(2.5, 7))
+        tone = (
+            1
+            + rng.uniform(0.08, 0.25) * shades[row, col]
+            + rng.uniform(0.02, 0.08) * grain
+            + 0.05 * _noise(rng, shape, (5, 5))
+        )
+        half = rng.uniform(0.4, 2.0)
+        seams = np.maximum(_lines(v, width, half, scale), _lines(along, length, half, scale))
+        tone *= 1 - rng.uniform(0.25, 0.85) * seams
+        base = _colour(rng, (80, 45, 20), (215, 175, 125))
+        out = base * tone[..., None]
+    elif kind == "tatami":  # fine woven ridges, binding threads, cloth borders
+        base = _colour(rng, (140, 140, 80), (215, 205, 150))
+        ridges = np.sin(2 * math.pi * v / rng.uniform(2.5, 6))
+        threads = _lines(u, rng.uniform(10, 30), 0.5, scale)
+        tone = 1 + 0.1 * ridges - 0.12 * threads + 0.06 * _noise(rng, shape, (6, 6))
+        out = base * tone[..., None]
+        border = _lines(v, rng.uniform(90, 260), rng.uniform(3, 9), scale, rng.uniform(0, 50))
+        cloth = _colour(rng, (10, 10, 20), (90, 60, 50)) * (0.6 + 0.4 * hue / 255)
+        out = out * (1 - border[..., None]) + cloth * border[..., None]
+    elif kind == "plaid":  # a tablecloth: crossed translucent bands, thin accent lines
+        base = _colour(rng, (150, 150, 150), (250, 250, 245)) * (0.6 + 0.4 * hue / 255)
+        out = base * (1 + 0.05 * (np.sin(u * 2.2) * np.sin(v * 2.2)))[..., None]
+        period = rng.uniform(16, 70)
+        for coord in (u, v):
+            band = _lines(coord, period, period * rng.uniform(0.12, 0.25), scale)
+            colour = rng.uniform(0, 255, 3).astype(np.float32)
+            alpha = rng.uniform(0.3, 0.7) * band[..., None]
+            out = out * (1 - alpha) + out * (colour / 255) * alpha
+            if rng.uniform() < 0.6:
+                accent = _lines(coord, period, rng.uniform(0.4, 1.2), scale, period / 2)
+                ink = rng.uniform(0, 255, 3).astype(np.float32)
+                out = out * (1 - 0.8 * accent[..., None]) + ink * 0.8 * accent[..., None]
+    else:  # "ruled" or "squared" paper: thin lines, squared also across, every m-th bold
+        out = _colour(rng, (205, 200, 185), (252, 250, 245)) * (
+            1 + 0.03 * _noise(rng, shape, (20, 20))[..., None]
+        )
+        ink = _colour(rng, (60, 90, 140), (180, 200, 230))
+        if rng.uniform() < 0.3:
+            ink = _colour(rng, (60, 60, 60), (170, 170, 170))
+        strength = rng.uniform(0.4, 0.95)
+        half = rng.uniform(0.35, 1.2)
+        if kind == "ruled":
+            period = rng.uniform(6, 22)
+            cover = _lines(v, period, half, scale)
+            margin = _lines(u, 1e6, 0.7, scale, rng.uniform(-w / 2, w / 2))
+            red = np.array([210, 70, 70], np.float32)
+            out = out * (1 - 0.7 * margin[..., None]) + red * 0.7 * margin[..., None]
+        else:
+            period = rng.uniform(4, 14)
+            bold = int(rng.choice([4, 5, 10]))
+            cover = np.maximum(_lines(u, period, half, scale), _lines(v, period, half, scale))
+            cover = np.maximum(
+                cover,
+                np.maximum(
+                    _lines(u, period * bold, 2 * half, scale),
+                    _lines(v, period * bold, 2 * half, scale),
+                ),
+            )
+        alpha = strength * cover[..., None]
+        out = out * (1 - alpha) + ink * alpha
+    return np.asarray(out, np.float32).reshape(h, w, 3)
 
 
 # -- the board plane ----------------------------------------------------------------
@@ -955,10 +1088,18 @@ def _camera_effects(
     return np.asarray(image, np.uint8).copy()
 
 
-def empty_photo(rng: np.random.Generator, config: RenderConfig | None = None) -> np.ndarray:
-    """Return a photo with no board in it (a background with clutter), (H, W, 3) uint8."""
+def empty_photo(
+    rng: np.random.Generator,
+    config: RenderConfig | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> np.ndarray:
+    """Return a photo with no board in it (a background with clutter), (H, W, 3) uint8.
+
+    ``kinds``: the background kinds to draw from (default: the fixed families' kinds,
+    held-out ones included; training passes ``TRAINING_BACKGROUNDS``)."""
     config = config or RenderConfig()
-    kind = _BACKGROUNDS[int(rng.integers(len(_BACKGROUNDS)))]
+    kinds = _BACKGROUNDS if kinds is None else kinds
+    kind = kinds[int(rng.integers(len(kinds)))]
     return _camera_effects(rng, _background(rng, kind, (config.height, config.width)), config)
 
 
@@ -970,7 +1111,9 @@ __all__ = [
     "CLASSES",
     "FAMILIES",
     "HELD_OUT_FAMILIES",
+    "LINE_BACKGROUNDS",
     "RANDOM_FAMILY",
+    "TRAINING_BACKGROUNDS",
     "TRAIN_FAMILIES",
     "WHITE_STONE",
     "Photo",
