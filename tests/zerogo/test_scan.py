@@ -48,6 +48,7 @@ from zerogo.scan.read import (
     line_margin,
     margin_doubt,
     orientation_doubt,
+    point_evidence,
     read_points,
     refine_grid,
     rival_doubt,
@@ -455,6 +456,27 @@ def test_box_and_mask_disagreeing_lower_the_confidence() -> None:
     assert stones[1, 3] == 1 and confidence[1, 3] < FLAG  # mask only: a stone, flagged
     assert confidence[3, 3] < FLAG  # box only, the mask sees bare board: flagged
     assert stones[3, 1] == 2 and confidence[3, 1] < confidence[1, 1]  # a weaker mask
+
+
+def test_a_star_point_box_is_not_a_stone() -> None:
+    """The detector's small, confident boxes on star points (a third of a cell) made
+    stones where the mask saw bare board; a box counts only when stone-sized."""
+    paint = {(2, 2): (1, 0.1), (2, 0): (1, 0.1)}
+    view = painted_view(paint, [(2, 0, 1, 0.92)])  # a stone-sized box, 18 px on a 20 px grid
+    dot = np.array([[47.0, 46.0, 54.0, 55.0]], np.float32)  # 7x9 px on the star point (2, 2)
+    view = NetworkView(
+        view.probs,
+        np.vstack((view.boxes, dot)),
+        np.append(view.scores, np.float32(0.92)),
+        np.append(view.labels, 1),
+        (1.0, 1.0),
+    )
+    evidence = point_evidence(view, PAINTED_GRID, 5)
+    assert evidence.det[2 * 5 + 2, 1] == 0 and not evidence.boxed[2 * 5 + 2]
+    assert evidence.det[2 * 5 + 0, 1] == pytest.approx(0.92)
+    stones, _, _ = read_points(view, PAINTED_GRID, 5)
+    assert stones[2, 2] == 0  # the dot: bare board
+    assert stones[2, 0] == 1  # the same evidence with a stone-sized box: a stone, as before
 
 
 @pytest.fixture(scope="module")
