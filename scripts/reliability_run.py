@@ -10,7 +10,7 @@ game as referee: a move it refuses is an illegal move.  The bar: 0 illegal moves
 0 time losses, 0 crashes and 0 GTP errors by zerogo.
 
 Each board size is one ``zerogo match`` (its command line is printed and recorded),
-run with ``--resume``: stop the run at any moment (Ctrl-C, a kill, the end of a
+run with ``--resume``: stop the run at any moment (Ctrl-C, SIGTERM, a kill, the end of a
 session) and run the same command again to continue where it stopped.
 
 Written under --out (default benchmarks/reliability/; --smoke: .../smoke/):
@@ -42,6 +42,7 @@ import json
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -51,7 +52,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from zerogo.match import write_json_atomic  # noqa: E402
+from zerogo.match import stop_on_signals, write_json_atomic  # noqa: E402
 
 GNUGO = "/usr/games/gnugo"
 PLAN = "9:700,13:200,19:100"
@@ -233,6 +234,16 @@ def totals(record: dict[str, Any]) -> dict[str, Any]:
             "bar_met": games > 0 and not any(by_engine["zerogo"].values())}
 
 
+def stop_match(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """Wait for an interrupted match; pass it the interrupt if it did not get its own
+    (a signal sent to this process only, not to its group)."""
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGINT)
+        process.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run (or continue) the plan; return 0 when every size is complete."""
     args = build_parser().parse_args(argv)
@@ -255,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         TimeRemainingColumn,
     )
 
+    stop_on_signals()  # before the match starts, so that it inherits SIGINT's default
     out.mkdir(parents=True, exist_ok=True)
     record_path = out / "reliability.json"
     record: dict[str, Any] = (json.loads(record_path.read_text()) if record_path.exists()
@@ -296,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                     # the match had the Ctrl-C too (its engines did not: they run in
                     # sessions of their own); it drops the game in progress, writes its
                     # report and exits (status 130), and this loop stops below
-                    process.wait()
+                    stop_match(process)
             after = journal_games(folder)
             wall = time.monotonic() - start
             session.update({

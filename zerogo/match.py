@@ -111,6 +111,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -1866,6 +1867,20 @@ def config_from_args(args: argparse.Namespace) -> MatchConfig:
     )
 
 
+def _stop_like_ctrl_c(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM stop a long run as Ctrl-C does (``KeyboardInterrupt``:
+    a match drops the game in progress, writes its report and exits 130).  A process
+    started in the background (``nohup ... &``, ``setsid``) inherits an ignored SIGINT,
+    and so do its children: Ctrl-C's signal then did nothing, and only a kill stopped
+    the run.  Call it before starting children, so that they get SIGINT's default."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
+
+
 def run(args: argparse.Namespace) -> int:
     """Play the match named by ``args`` and print the report; return the exit status.
 
@@ -1881,6 +1896,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"zerogo match: {exc}", file=sys.stderr)
         return 2
+    stop_on_signals()
     try:
         match = Match(config)
     except JournalError as exc:
@@ -1948,6 +1964,7 @@ __all__ = [
     "result_from_score",
     "run",
     "schedule",
+    "stop_on_signals",
     "summarize",
     "time_settings_command",
     "write_json_atomic",

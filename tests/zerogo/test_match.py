@@ -647,6 +647,39 @@ def test_resume_after_a_kill_plays_what_an_uninterrupted_match_plays(
     assert sorted(p.name for p in folder.glob("*.sgf")) == [f"game_{i:04d}.sgf" for i in range(8)]
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_match_started_in_the_background_stops_on_a_signal_with_its_report(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """A match started with ``nohup ... &`` inherits an ignored SIGINT: it must still
+    stop on SIGINT (as on Ctrl-C) and on SIGTERM, keep its finished games and write its
+    report, rather than play on until killed."""
+    folder = tmp_path / "match"
+    summary = folder / "summary.json"
+    slow = fixture("sleep", "--at", "1", "--sleep", "0.15")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zerogo", "match", "--engine1", slow, "--engine2",
+         fixture("none"), "-n", "200", "--size", "7", "--no-warmup", "--json",
+         "--sgf-dir", str(folder), "--summary", str(summary)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    journal = folder / "games.jsonl"
+    deadline = time.monotonic() + 120
+    while _games_in(journal) < 2:
+        assert process.poll() is None, "the match ended before the signal"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(sig)  # to the match alone, not its engines
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 130
+    report = json.loads(out)
+    assert report["interrupted"] is True
+    assert json.loads(summary.read_text()) == report
+    played = _games_in(journal)
+    assert 2 <= played < 200 and report["games"] == played
+
+
 def test_resume_refuses_a_journal_of_other_settings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
