@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     ax.set_ylabel("yardstick Elo (zerogo/ladder.json)")
     ax.set_title("9x9 campaign: strength against compute")
     ax.grid(alpha=0.3)
-    ax.legend(loc="center right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
