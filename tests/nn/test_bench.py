@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nn.bench import compare_backends, parse_backend
+from nn.evaluator import default_dtype
 from tests.nn import single_torch_thread  # noqa: F401 (autouse fixture)
 
 
@@ -20,8 +21,9 @@ def test_compare_backends_record() -> None:
     )
     assert result["network"] == "b1c8" and result["weights"] is None
     assert result["headline_batch"] == 4 and result["rounds"] == 2
+    torch_dtype = default_dtype("cpu")  # bfloat16 where the CPU has AMX, else float32
     assert [(b["backend"], b["dtype"]) for b in result["backends"]] == [
-        ("torch", "float32"),
+        ("torch", torch_dtype),
         ("onnx", "float32"),
         ("openvino", "bfloat16"),
     ]
@@ -29,8 +31,8 @@ def test_compare_backends_record() -> None:
         assert [row["batch"] for row in timed["batches"]] == [1, 4]
         assert all(row["evals_per_s"] > 0 for row in timed["batches"])
         assert timed["evals_per_s"] == timed["batches"][1]["evals_per_s"]
-    assert result["speedup"]["torch:float32"] == {"1": 1.0, "4": 1.0}
-    assert set(result["speedup"]) == {"torch:float32", "onnx:float32", "openvino:bfloat16"}
+    assert result["speedup"][f"torch:{torch_dtype}"] == {"1": 1.0, "4": 1.0}
+    assert set(result["speedup"]) == {f"torch:{torch_dtype}", "onnx:float32", "openvino:bfloat16"}
     machine = result["machine"]
     assert machine["logical_cores"] >= 1 and machine["cpu"] and machine["date"]
     assert result["versions"]["onnxruntime"] and result["versions"]["openvino"]
