@@ -1368,17 +1368,13 @@ def point_evidence(
         centres = (view.boxes[:, :2] + view.boxes[:, 2:]) / 2
         uv = apply_homography(to_grid, centres)
         nearest = np.rint(uv)
-        close = np.all(np.abs(uv - nearest) < 0.45, axis=1) & np.all(
-            (nearest >= 0) & (nearest <= n - 1), axis=1
-        )
         inside = np.all((nearest >= 0) & (nearest <= n - 1), axis=1)
-        cell = np.zeros(len(centres))
-        flat = (nearest[inside, 1] * n + nearest[inside, 0]).astype(np.int64)
-        cell[inside] = spacing[flat]
+        close = np.all(np.abs(uv - nearest) < 0.45, axis=1) & inside
+        flat = np.where(inside, nearest[:, 1] * n + nearest[:, 0], 0).astype(np.int64)
         side = np.max(view.boxes[:, 2:] - view.boxes[:, :2], axis=1)
-        stone_sized = side >= STONE_BOX_FLOOR * cell
+        stone_sized = side >= STONE_BOX_FLOOR * spacing[flat]
         keep = close & stone_sized & (view.scores >= detection_threshold)
-        index = (nearest[keep, 1] * n + nearest[keep, 0]).astype(np.int64)
+        index = flat[keep]
         for target, colour in ((det_black, 1), (det_white, 2)):
             mine = view.labels[keep] == colour
             np.maximum.at(target, index[mine], view.scores[keep][mine])
