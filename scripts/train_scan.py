@@ -1,8 +1,10 @@
 """Train the scan network (``zerogo.scan.model.ScanNet``) on rendered photos.
 
-One network, two losses: per-pixel cross-entropy for the segmentation (background,
-board, black, white) plus SSD's MultiBox loss (smooth L1 on matched priors' offsets,
-cross-entropy with 3:1 hard-negative mining) for the stone boxes.  Batches are random
+One network, three losses: per-pixel cross-entropy for the segmentation (background,
+board, black, white), SSD's MultiBox loss (smooth L1 on matched priors' offsets,
+cross-entropy with 3:1 hard-negative mining) for the stone boxes, and per-pixel binary
+cross-entropy for the grid maps (``zerogo.scan.gridmaps``: the grid's area and its
+crossings, drawn from each photo's grid corners; ``--grid-weight`` each).  Batches are random
 ``--crop`` squares of the training photos (or, one time in ``--whole``, the whole photo
 scaled down to the crop's size), flipped and turned by quarter turns, a ``--colour``
 share of them recoloured; a few photos without any board teach the network that tables
@@ -14,7 +16,8 @@ then cosine decay, one CPU thread.
 
 Prints a progress bar; the model is written every ``--save-every`` steps and at the
 end (with how it was trained in its ``meta``: ``runs``, the ``--init`` model's runs
-followed by this one, so a model started from another keeps its whole lineage).
+followed by this one, so a model started from another keeps its whole lineage).  An
+``--init`` model from before the grid head gets a new one (its other weights kept).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from tqdm import tqdm
 from nn.vision.segment import segmentation_loss
 from nn.vision.ssd import multibox_loss, multibox_targets
 from zerogo.scan.dataset import PhotoSet, load_photos
+from zerogo.scan.gridmaps import GRID_MAPS, grid_targets
 from zerogo.scan.model import ScanConfig, ScanNet, save_model
 from zerogo.scan.render import TRAINING_BACKGROUNDS, RenderConfig, empty_photo
 
@@ -42,7 +46,8 @@ CLASS_WEIGHTS = (1.0, 1.0, 2.0, 2.0)
 
 
 def _turn(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray, rng: np.random.Generator):
-    """Flip and quarter-turn an image (H, W, 3), its mask (H, W) and boxes (K, 4) together."""
+    """Flip and quarter-turn an image (H, W, 3), its mask (H, W) or (H, W, C) and boxes
+    (K, 4) together."""
     size = image.shape[0]
     if rng.uniform() < 0.5:
         image, mask = image[:, ::-1], mask[:, ::-1]
@@ -77,28 +82,36 @@ def sample_batch(
     whole: float,
     rng: np.random.Generator,
     colour: float = 0.0,
-) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-    """Return images (B, 3, crop, crop), masks (B, crop, crop), boxes and labels per image.
+) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+    """Return images (B, 3, crop, crop), masks (B, crop, crop), boxes and labels per
+    image, and grid maps (B, ``GRID_MAPS``, crop, crop) float in [0, 1].
 
     ``colour`` is the share of images whose colours are jittered (``_recolour``).
     """
-    images, masks, boxes, labels = [], [], [], []
+    images, masks, boxes, labels, grids = [], [], [], [], []
     for _ in range(batch):
         if empties and rng.uniform() < 0.04:
             image = empties[int(rng.integers(len(empties)))]
-            mask = np.zeros(image.shape[:2], np.uint8)
+            mask = np.zeros((*image.shape[:2], 1 + GRID_MAPS), np.uint8)
             box, label = np.zeros((0, 4), np.float32), np.zeros(0, np.int64)
         else:
             i = int(rng.integers(len(data)))
-            image, mask = data.images[i], data.masks[i]
+            image = data.images[i]
+            grid = grid_targets(
+                data.corners[i], int(data.sizes[i]), data.masks[i].shape, data.occluded_points(i)
+            )
+            mask = np.concatenate((data.masks[i][..., None], grid), axis=2)
             box, label = data.boxes[i].copy(), data.box_labels[i].copy()
-        height, width = mask.shape
+        height, width = mask.shape[:2]
         if rng.uniform() < whole:
             t = torch.from_numpy(image).permute(2, 0, 1)[None].float()
             image = F.interpolate(t, size=(crop, crop), mode="bilinear", antialias=True)[0]
             image = image.permute(1, 2, 0).clamp(0, 255).byte().numpy()
-            m = torch.from_numpy(mask)[None, None].float()
-            mask = F.interpolate(m, size=(crop, crop), mode="nearest")[0, 0].byte().numpy()
+            m = torch.from_numpy(np.ascontiguousarray(mask[..., :1])).permute(2, 0, 1)[None].float()
+            classes = F.interpolate(m, size=(crop, crop), mode="nearest")[0]
+            g = torch.from_numpy(np.ascontiguousarray(mask[..., 1:])).permute(2, 0, 1)[None]
+            maps = F.interpolate(g.float(), size=(crop, crop), mode="bilinear", antialias=True)[0]
+            mask = torch.cat((classes, maps)).permute(1, 2, 0).round().clamp(0, 255).byte().numpy()
             box = box * np.array([crop / width, crop / height] * 2, np.float32)
         else:
             ox, oy = int(rng.integers(width - crop + 1)), int(rng.integers(height - crop + 1))
@@ -113,14 +126,51 @@ def sample_batch(
         image, mask, box = _turn(image, mask, box, rng)
         tensor = torch.from_numpy(image).permute(2, 0, 1).float() / 255.0
         images.append(_recolour(tensor, rng) if rng.uniform() < colour else tensor)
-        masks.append(torch.from_numpy(mask.astype(np.int64)))
+        masks.append(torch.from_numpy(mask[..., 0].astype(np.int64)))
+        grids.append(torch.from_numpy(mask[..., 1:].astype(np.float32) / 255.0).permute(2, 0, 1))
         boxes.append(torch.from_numpy(box.astype(np.float32)))
         labels.append(torch.from_numpy(label.astype(np.int64)))
-    return torch.stack(images), torch.stack(masks), boxes, labels
+    return torch.stack(images), torch.stack(masks), boxes, labels, torch.stack(grids)
+
+
+def with_grid_head(model: ScanNet) -> ScanNet:
+    """Return ``model`` with a grid head: itself if it has one, else a copy with a new,
+    untrained head and every other weight kept."""
+    if model.grid is not None:
+        return model
+    fields = {**model.config.__dict__, "grid_maps": GRID_MAPS}
+    grown = ScanNet(ScanConfig(**fields))
+    missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
+    if unexpected or any(not key.startswith("grid.") for key in missing):
+        raise ValueError(f"cannot graft a grid head: {missing=}, {unexpected=}")
+    return grown
 
 
 EMPTY_PHOTOS = 48
 """How many photos without a board the training batches draw from."""
+
+
+def grid_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of the grid maps, summed over the maps.
+
+    logits and targets (B, ``GRID_MAPS``, H, W).  The crossings are rare pixels, so in
+    each map the positive pixels weigh as much as the negative ones (``pos_weight``
+    their ratio, at most 50), and the map's loss is scaled back by ``2 / (1 + ratio)``
+    to the size of a plain mean.
+    """
+    total = logits.new_zeros(())
+    for k in range(logits.shape[1]):
+        target = targets[:, k]
+        positive = float(target.sum())
+        ratio = (target.numel() - positive) / max(positive, 1.0)
+        weight = torch.tensor(min(ratio, 50.0))
+        total = (
+            total
+            + F.binary_cross_entropy_with_logits(logits[:, k], target, pos_weight=weight)
+            / (1.0 + min(ratio, 50.0))
+            * 2.0
+        )
+    return total
 
 
 def empty_photos(count: int = EMPTY_PHOTOS) -> list[np.ndarray]:
@@ -180,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--init", type=Path, default=None, help="start from this model")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--grid-weight", type=float, default=1.0, help="weight of each grid map")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -194,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         from zerogo.scan.model import load_model
 
         model, init_meta = load_model(args.init)
+        model = with_grid_head(model)
         model.train()
     else:
         model = ScanNet(ScanConfig())
@@ -218,22 +270,24 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "colour": args.colour,
         "init": str(args.init) if args.init else None,
+        "grid_weight": args.grid_weight,
         "data_command": _train_split_command(args.data),
     }
     cpu_start = time.process_time()
     bar = tqdm(range(args.steps), desc="train scan", unit="step", file=sys.stderr)
     smooth: dict[str, float] = {}
     for step in bar:
-        images, masks, boxes, labels = sample_batch(
+        images, masks, boxes, labels, grids = sample_batch(
             data, empties, args.batch, args.crop, args.whole, rng, args.colour
         )
         target_labels, target_offsets = multibox_targets(
             boxes, labels, priors, model.config.match_iou
         )
-        seg_logits, box_logits, offsets = model(images)
+        seg_logits, box_logits, offsets, grid_logits = model(images)
         seg = segmentation_loss(seg_logits, masks, weights)
         det, parts = multibox_loss(box_logits, offsets, target_labels, target_offsets)
-        loss = seg + det
+        grid = grid_loss(grid_logits, grids)
+        loss = seg + det + args.grid_weight * grid
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -243,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             ("seg", float(seg)),
             ("loc", parts["location"]),
             ("conf", parts["confidence"]),
+            ("grid", float(grid)),
         ):
             smooth[name] = value if name not in smooth else 0.95 * smooth[name] + 0.05 * value
         bar.set_postfix({k: f"{v:.3f}" for k, v in smooth.items()})

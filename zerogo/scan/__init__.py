@@ -4,7 +4,8 @@ Where to start reading:
 
 * ``zerogo.scan.read``: the reading pipeline (``Scanner``): segmentation, board
   outline, grid and size, per-point calls with confidences;
-* ``zerogo.scan.model``: the network (a MobileNet U-Net with an SSD head) and its file;
+* ``zerogo.scan.model``: the network (a MobileNet U-Net with an SSD head and a grid
+  head) and its file; ``zerogo.scan.gridmaps`` the grid maps that head draws;
 * ``zerogo.scan.render``: the photo renderer that makes the training and test data,
   ``zerogo.scan.positions`` the positions it draws, ``zerogo.scan.dataset`` the shards;
 * ``zerogo.scan.record``: SGF and text diagram of a read position.

@@ -5,7 +5,10 @@ background, board, black stone, white stone) with an SSD head
 (``nn.vision.ssd.SSDHead``) on the decoder's maps at strides 4, 8 and 16: the detector
 shares the segmenter's MobileNet encoder and its top-down path, so one forward pass
 gives both (half the work of two networks on a CPU).  The detector's classes are
-``render.BOX_CLASSES`` (background, black, white).
+``render.BOX_CLASSES`` (background, black, white).  A third head on the decoder's
+stride-2 map draws the grid maps (``zerogo.scan.gridmaps``: the grid's area and its
+crossings, each a per-pixel logit), which the reading measures its grids against;
+models trained before it (``grid_maps`` 0) have none.
 
 Priors are given in pixels (``ScanConfig.prior_px``), so the same network reads
 training crops and whole photos of other sizes alike; ``ScanNet.priors`` builds them
@@ -24,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from torch import nn as tnn
 
-from nn.vision.backbone import EncoderConfig
+from nn.vision.backbone import EncoderConfig, SeparableConv
 from nn.vision.segment import UNet, UNetConfig
 from nn.vision.ssd import PriorConfig, SSDHead, default_boxes
 
@@ -52,6 +56,8 @@ class ScanConfig:
         aspect_ratios: prior aspect ratios above 1; none by default: stones are round,
             a tilt squashes them by at most 1.6, which the offsets learn.
         match_iou: IoU from which a prior is matched to a stone.
+        grid_maps: channels of the grid head (``gridmaps.GRID_MAPS``; 0: no head, the
+            models made before it).
     """
 
     widths: tuple[int, ...] = (16, 24, 32, 48, 64)
@@ -63,6 +69,7 @@ class ScanConfig:
     last_px: float = 44.0
     aspect_ratios: tuple[float, ...] = ()
     match_iou: float = 0.4
+    grid_maps: int = 2
 
     def __post_init__(self) -> None:
         if len(self.det_strides) != len(self.prior_px):
@@ -105,20 +112,34 @@ class ScanNet(tnn.Module):
         self.levels = [int(math.log2(s)) - 1 for s in config.det_strides]
         boxes = 2 + 2 * len(config.aspect_ratios)
         self.head = SSDHead(tuple(channels[i] for i in self.levels), boxes, num_classes=3)
+        self.grid = (
+            tnn.Sequential(
+                SeparableConv(channels[0], channels[0]),
+                tnn.Conv2d(channels[0], config.grid_maps, 1),
+            )
+            if config.grid_maps
+            else None
+        )
         self._priors: dict[tuple[int, int], Tensor] = {}
 
-    def forward(self, images: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
         """Run the network.
 
         Args:
             images: (N, 3, H, W) in [0, 1].
 
         Returns:
-            Segmentation logits (N, 4, H, W), box logits (N, D, 3), offsets (N, D, 4).
+            Segmentation logits (N, 4, H, W), box logits (N, D, 3), offsets (N, D, 4),
+            grid-map logits (N, ``grid_maps``, H, W) or None without a grid head.
         """
         logits, features = self.unet.decode(images)
         box_logits, offsets = self.head([features[i] for i in self.levels])
-        return logits, box_logits, offsets
+        grid = None
+        if self.grid is not None:
+            grid = F.interpolate(
+                self.grid(features[0]), size=images.shape[-2:], mode="bilinear", align_corners=False
+            )
+        return logits, box_logits, offsets, grid
 
     def priors(self, height: int, width: int) -> Tensor:
         """Return the priors of (height, width) inputs, (D, 4) cxcywh pixels (cached)."""
@@ -169,6 +190,7 @@ def load_model(path: str | Path = DEFAULT_MODEL) -> tuple[ScanNet, dict[str, Any
     fields: dict[str, Any] = {
         k: tuple(v) if isinstance(v, list) else v for k, v in payload["config"].items()
     }
+    fields.setdefault("grid_maps", 0)  # written before the grid head
     try:
         model = ScanNet(ScanConfig(**fields))
         model.load_state_dict(payload["state"])

@@ -5,7 +5,7 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
 
 1. **network**: the working image, resized to the network's square input, goes through
    ``ScanNet`` once: per-pixel probabilities of background / board / black / white,
-   and stone boxes by colour (SSD, per-class NMS);
+   stone boxes by colour (SSD, per-class NMS) and the grid maps;
 2. **board**: the largest connected region of board-or-stone pixels (with any other
    region at least 15% of its size, or holding confident stones: an arm may cut the
    board in two).  Candidate outlines (``board_outlines``): the quadrilateral whose
@@ -29,7 +29,9 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
    (``grid_hypotheses``).  The grid is then refined: its corners moved to fit lines
    and stones best (``optimise_grid``), its homography refitted to the stones
    (``fit_grid_to_stones``), and moved by whole lines where lines and stones say so
-   (``slide_grid``);
+   (``slide_grid``).  A network with a grid head also draws the grid's area and its
+   crossings (``zerogo.scan.gridmaps``): the area's outline is one more candidate
+   outline, and every candidate's evidence includes its fit to both maps;
 4. **points**: each intersection is projected into the photo.  The segmentation's
    probabilities averaged over a small disc there and the best detector box whose
    centre falls nearest that point (within 0.45 of a spacing) each give a
@@ -69,6 +71,7 @@ from nn.vision.geometry import (
     warp_image,
 )
 from nn.vision.ssd import detect
+from zerogo.scan.gridmaps import AREA, GridMaps
 from zerogo.scan.model import ScanNet
 
 WORKING_SIDE = 640
@@ -142,6 +145,8 @@ class NetworkView:
         scores: (K,) float32.
         labels: (K,) int64, 1 black, 2 white.
         scale: (sx, sy): working pixels per network pixel.
+        grid: (``GRID_MAPS``, S, S) float32 grid-map probabilities
+            (``zerogo.scan.gridmaps``), or None from a model without a grid head.
     """
 
     probs: np.ndarray
@@ -149,6 +154,8 @@ class NetworkView:
     scores: np.ndarray
     labels: np.ndarray
     scale: tuple[float, float]
+    grid: np.ndarray | None = None
+    _grid_maps: GridMaps | None = field(default=None, repr=False, compare=False)
 
 
 def working_image(photo: np.ndarray) -> np.ndarray:
@@ -199,7 +206,7 @@ class Scanner:
         if self.threads:
             torch.set_num_threads(self.threads)
         try:
-            seg, box_logits, offsets = self.model(x)
+            seg, box_logits, offsets, grid = self.model(x)
         finally:
             torch.set_num_threads(previous)
         probs = seg.softmax(dim=1)[0].numpy()
@@ -217,6 +224,7 @@ class Scanner:
             scores=found.scores.numpy().astype(np.float32),
             labels=found.labels.numpy(),
             scale=(width / side, height / side),
+            grid=None if grid is None else grid.sigmoid()[0].numpy().astype(np.float32),
         )
 
     # -- the whole scan -------------------------------------------------------------
@@ -263,6 +271,7 @@ class Scanner:
             NoBoardError: when no board or no grid is found.
         """
         quads, region = board_outlines(view)
+        quads += grid_area_outlines(view, quads)
         gray = image.astype(np.float32).mean(axis=2)
         sizes = (size,) if size is not None else SIZES
         hypotheses = grid_hypotheses(gray, view, quads, region, sizes)
@@ -509,6 +518,30 @@ def board_outlines(view: NetworkView) -> tuple[list[np.ndarray], np.ndarray]:
     if not quads:
         raise NoBoardError("no board found in the photo (the board region is not four-sided)")
     return quads, region
+
+
+def grid_area_outlines(view: NetworkView, quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Outline candidates from the grid maps' area (network pixels): the quadrilateral
+    fitted to the area's largest region, unless an outline in ``quads`` is nearly the
+    same; none from a model without grid maps.
+
+    The area is the grid grown by half a spacing, so its outline rectifies the board
+    with the outer lines half a spacing in, where ``lattice_fits`` looks for them.
+    """
+    if view.grid is None:
+        return []
+    area = largest_component(view.grid[AREA] > 0.5)
+    if area.mean() < MIN_BOARD_AREA:
+        return []
+    out = []
+    for quad in (fit_quadrilateral(area), largest_quadrilateral(area)):
+        if quad is None or _quad_area(quad) < MIN_BOARD_AREA * area.size:
+            continue
+        side = np.sqrt(_quad_area(quad))
+        if any(np.abs(quad - other).max() < SAME_OUTLINE * side for other in [*quads, *out]):
+            continue
+        out.append(quad)
+    return out
 
 
 # -- step 3: the grid -----------------------------------------------------------------
@@ -1030,6 +1063,12 @@ fall eightfold there while the boxes on the board fall by 4%."""
 EVIDENCE_STONES = 10
 """Confident stones in the board region from which the stones' evidence counts fully
 (fewer count in proportion)."""
+MAP_WEIGHT = 5.0
+"""Weight of the grid maps' fit (``GridEvidence.maps``, 0 to 2) in a grid's evidence: a
+grid one line off loses a tenth or more of it.  Chosen on the validation split and 600
+more photos of the training families (``make_photos.py --seed 7``), never the held-out
+test: weights 2 to 5 read those photos alike; 10 put two more 13x13 grids a line off
+(58 more wrong points) for 8 fewer wrong 9x9 points; 30 was worse on both."""
 
 
 @dataclass
@@ -1049,6 +1088,8 @@ class GridEvidence:
             half a spacing).
         fill: the share of the grid's area that is board region.
         lines: the lattice score of the grid's line fit (``lattice_fits``).
+        maps: the grid's fit to the network's grid maps (``gridmaps.MapFit.score``,
+            0 to 2), None from a model without them.
     """
 
     stones: int
@@ -1059,6 +1100,7 @@ class GridEvidence:
     cover: float
     fill: float
     lines: float
+    maps: float | None = None
 
     def score(self) -> float:
         """Return the evidence as one number, higher for a better grid.
@@ -1067,7 +1109,8 @@ class GridEvidence:
         intersection) less 4 times the stones' size mismatch ``|log(ratio /
         STONE_TO_CELL)|`` (a grid of the wrong size has cells 1.5 times too large or
         small: 1.6), both weighted by ``min(1, stones / EVIDENCE_STONES)``; plus twice
-        the region agreement ``cover + fill`` and a tenth of the lattice score.  The
+        the region agreement ``cover + fill`` and a tenth of the lattice score; plus
+        ``MAP_WEIGHT`` times the fit to the grid maps where the network draws them.  The
         weights were set by hand and checked on the validation split and on 600 more
         photos of the training families (other seeds), never on the held-out test:
         there the right grid, when a candidate outline gives it, wins in all but a few
@@ -1076,7 +1119,10 @@ class GridEvidence:
         weight = min(1.0, self.stones / EVIDENCE_STONES)
         stones = (self.on - self.off - 2 * self.outside) / max(self.stones, 1)
         mismatch = abs(float(np.log(self.ratio / STONE_TO_CELL))) if self.stones else 0.0
-        return weight * (stones - 4 * mismatch) + 2 * (self.cover + self.fill) + 0.1 * self.lines
+        total = weight * (stones - 4 * mismatch) + 2 * (self.cover + self.fill) + 0.1 * self.lines
+        if self.maps is not None:
+            total += MAP_WEIGHT * self.maps
+        return total
 
 
 def grid_evidence(
@@ -1125,6 +1171,9 @@ def grid_evidence(
     inside = quadrilateral_mask(grown, region.shape, step)
     sampled = region[::step, ::step]
     both = float((inside & sampled).sum())
+    maps = None
+    if view.grid is not None:
+        maps = _grid_maps(view).fit(net_corners, n).score()
     return GridEvidence(
         stones=len(boxes),
         on=int(on.sum()),
@@ -1134,7 +1183,18 @@ def grid_evidence(
         cover=both / max(float(sampled.sum()), 1.0),
         fill=both / max(float(inside.sum()), 1.0),
         lines=lines,
+        maps=maps,
     )
+
+
+def _grid_maps(view: NetworkView) -> GridMaps:
+    """The view's grid maps, measured where the segmentation sees board or stone (made
+    once per view)."""
+    if view.grid is None:
+        raise ValueError("the view has no grid maps")
+    if view._grid_maps is None:
+        view._grid_maps = GridMaps(view.grid, view.probs[1:].sum(axis=0) > 0.5)
+    return view._grid_maps
 
 
 @dataclass
