@@ -23,6 +23,7 @@ followed by this one, so a model started from another keeps its whole lineage). 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -138,8 +139,7 @@ def with_grid_head(model: ScanNet) -> ScanNet:
     untrained head and every other weight kept."""
     if model.grid is not None:
         return model
-    fields = {**model.config.__dict__, "grid_maps": GRID_MAPS}
-    grown = ScanNet(ScanConfig(**fields))
+    grown = ScanNet(dataclasses.replace(model.config, grid_maps=GRID_MAPS))
     missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
     if unexpected or any(not key.startswith("grid.") for key in missing):
         raise ValueError(f"cannot graft a grid head: {missing=}, {unexpected=}")
@@ -162,14 +162,11 @@ def grid_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     for k in range(logits.shape[1]):
         target = targets[:, k]
         positive = float(target.sum())
-        ratio = (target.numel() - positive) / max(positive, 1.0)
-        weight = torch.tensor(min(ratio, 50.0))
-        total = (
-            total
-            + F.binary_cross_entropy_with_logits(logits[:, k], target, pos_weight=weight)
-            / (1.0 + min(ratio, 50.0))
-            * 2.0
+        ratio = min((target.numel() - positive) / max(positive, 1.0), 50.0)
+        loss = F.binary_cross_entropy_with_logits(
+            logits[:, k], target, pos_weight=torch.tensor(ratio)
         )
+        total = total + loss * 2.0 / (1.0 + ratio)
     return total
 
 

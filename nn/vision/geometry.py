@@ -94,6 +94,19 @@ def apply_homography(h: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.stack((u, v), axis=-1)
 
 
+def sample_bilinear(maps: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Sample (C, H, W) maps at (P, 2) points (x, y in pixels) -> (P, C); edges clamp."""
+    _, height, width = maps.shape
+    x = np.clip(points[:, 0] - 0.5, 0, width - 1)
+    y = np.clip(points[:, 1] - 0.5, 0, height - 1)
+    x0 = np.minimum(np.floor(x).astype(np.int64), width - 2)
+    y0 = np.minimum(np.floor(y).astype(np.int64), height - 2)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    top = maps[:, y0, x0].T * (1 - fx) + maps[:, y0, x0 + 1].T * fx
+    bottom = maps[:, y0 + 1, x0].T * (1 - fx) + maps[:, y0 + 1, x0 + 1].T * fx
+    return top * (1 - fy) + bottom * fy
+
+
 def warp_image(
     image: np.ndarray, h_out_to_in: np.ndarray, shape: tuple[int, int], fill: float = 0.0
 ) -> np.ndarray:
@@ -780,6 +793,7 @@ __all__ = [
     "mask_border",
     "order_corners",
     "quadrilateral_mask",
+    "sample_bilinear",
     "snap_quadrilateral",
     "warp_image",
 ]

@@ -29,6 +29,7 @@ from nn.vision.geometry import (
     grid_points,
     homography,
     quadrilateral_mask,
+    sample_bilinear,
 )
 
 AREA, CROSSINGS = 0, 1
@@ -69,15 +70,14 @@ def crossing_heat(
         visible: (n, n) bool, the intersections to draw (None: all).
     """
     height, width = shape
-    points = grid_points(np.asarray(corners, dtype=np.float64), n)
-    if visible is not None:
-        points = points[np.asarray(visible, bool)]
+    grid = grid_points(np.asarray(corners, dtype=np.float64), n)
+    points = grid if visible is None else grid[np.asarray(visible, bool)]
     points = points.reshape(-1, 2)
     heat = np.zeros(shape, np.float32)
     if not len(points):
         return heat
-    step_x = np.linalg.norm(np.diff(grid_points(corners, n), axis=1), axis=-1).mean()
-    step_y = np.linalg.norm(np.diff(grid_points(corners, n), axis=0), axis=-1).mean()
+    step_x = np.linalg.norm(np.diff(grid, axis=1), axis=-1).mean()
+    step_y = np.linalg.norm(np.diff(grid, axis=0), axis=-1).mean()
     sigma = max(MIN_SIGMA_PX, CROSSING_SIGMA * float(min(step_x, step_y)))
     reach = int(np.ceil(3 * sigma))
     for x, y in points:
@@ -106,18 +106,6 @@ def grid_targets(
     out[..., AREA] = grid_area(corners, n, shape) * np.uint8(255)
     out[..., CROSSINGS] = np.rint(crossing_heat(corners, n, shape, visible) * 255)
     return out
-
-
-def _sample(heat: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Bilinear samples of an (H, W) map at (P, 2) points (x, y pixels, centres at +0.5)."""
-    height, width = heat.shape
-    x = np.clip(points[:, 0] - 0.5, 0, width - 1.001)
-    y = np.clip(points[:, 1] - 0.5, 0, height - 1.001)
-    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
-    fx, fy = x - x0, y - y0
-    top = heat[y0, x0] * (1 - fx) + heat[y0, x0 + 1] * fx
-    bottom = heat[y0 + 1, x0] * (1 - fx) + heat[y0 + 1, x0 + 1] * fx
-    return top * (1 - fy) + bottom * fy
 
 
 MAP_STEP = 2
@@ -170,7 +158,11 @@ class GridMaps:
         ok &= (points[:, 1] >= 0) & (points[:, 1] < height)
         points = points[ok]
         on = self.seen[points[:, 1].astype(np.int64), points[:, 0].astype(np.int64)]
-        return _sample(self.maps[CROSSINGS], points[on]) if on.any() else np.zeros(0)
+        return (
+            sample_bilinear(self.maps[CROSSINGS : CROSSINGS + 1], points[on])[:, 0]
+            if on.any()
+            else np.zeros(0)
+        )
 
     def fit(self, corners: np.ndarray, n: int) -> MapFit:
         """Measure the ``n``-line grid with these (4, 2) corners (network pixels).

@@ -67,6 +67,7 @@ from nn.vision.geometry import (
     largest_quadrilateral,
     order_corners,
     quadrilateral_mask,
+    sample_bilinear,
     snap_quadrilateral,
     warp_image,
 )
@@ -535,9 +536,10 @@ def grid_area_outlines(view: NetworkView, quads: list[np.ndarray]) -> list[np.nd
         return []
     out = []
     for quad in (fit_quadrilateral(area), largest_quadrilateral(area)):
-        if quad is None or _quad_area(quad) < MIN_BOARD_AREA * area.size:
+        size = 0.0 if quad is None else _quad_area(quad)
+        if size < MIN_BOARD_AREA * area.size:
             continue
-        side = np.sqrt(_quad_area(quad))
+        side = np.sqrt(size)
         if any(np.abs(quad - other).max() < SAME_OUTLINE * side for other in [*quads, *out]):
             continue
         out.append(quad)
@@ -713,7 +715,7 @@ def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     flat = points.reshape(-1, 2)
     height, width = image.shape
     inside = (flat[:, 0] >= 0) & (flat[:, 0] < width) & (flat[:, 1] >= 0) & (flat[:, 1] < height)
-    values = _bilinear(image[None], np.where(inside[:, None], flat, 0.0))[:, 0]
+    values = sample_bilinear(image[None], np.where(inside[:, None], flat, 0.0))[:, 0]
     return np.where(inside, values, 0.0).reshape(points.shape[:-1])
 
 
@@ -1361,19 +1363,6 @@ def orientation_doubt(corners: np.ndarray, n: int) -> bool:
 # -- step 4: the points ---------------------------------------------------------------
 
 
-def _bilinear(maps: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Sample (C, H, W) maps at (P, 2) points (x, y in pixels) -> (P, C); edges clamp."""
-    _, height, width = maps.shape
-    x = np.clip(points[:, 0] - 0.5, 0, width - 1)
-    y = np.clip(points[:, 1] - 0.5, 0, height - 1)
-    x0 = np.minimum(np.floor(x).astype(np.int64), width - 2)
-    y0 = np.minimum(np.floor(y).astype(np.int64), height - 2)
-    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    top = maps[:, y0, x0].T * (1 - fx) + maps[:, y0, x0 + 1].T * fx
-    bottom = maps[:, y0 + 1, x0].T * (1 - fx) + maps[:, y0 + 1, x0 + 1].T * fx
-    return top * (1 - fy) + bottom * fy
-
-
 @dataclass
 class PointEvidence:
     """What the network says at each intersection, flattened row by row (P = N*N).
@@ -1415,7 +1404,9 @@ def point_evidence(
     ring = np.stack((np.cos(angles), np.sin(angles)), 1)
     offsets = np.vstack(([[0.0, 0.0]], 0.18 * ring, 0.3 * np.roll(ring, 1, axis=0) * [1, 1]))
     samples = points[:, None, :] + offsets[None] * spacing[:, None, None]
-    probs = _bilinear(view.probs, samples.reshape(-1, 2)).reshape(len(points), len(offsets), 4)
+    probs = sample_bilinear(view.probs, samples.reshape(-1, 2)).reshape(
+        len(points), len(offsets), 4
+    )
     probs = probs.mean(axis=1)
     hidden = probs[:, 0] > 0.5
     seg = np.stack((probs[:, 0] + probs[:, 1], probs[:, 2], probs[:, 3]), axis=1)
