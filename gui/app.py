@@ -130,7 +130,7 @@ class App:
         self.view = BoardView(theme)
         self.panel = Panel(theme, self.text)
         self.engine = EngineThread(player, interval)
-        self.engine_label = player_label(player, self.game.size)
+        self.engine_label = player_label(player, self.game.size, self.game.komi)
         self.clock = pygame.time.Clock()
         self.overlays: set[str] = {"graph", "score"}
         self.snapshot: Snapshot | None = None
@@ -323,7 +323,7 @@ class App:
         self._cancel_all()
         self.engine.reset()
         self.game = Game(self.settings.size, self.settings.komi)
-        self.engine_label = player_label(self.player, self.game.size)
+        self.engine_label = player_label(self.player, self.game.size, self.game.komi)
         self.winrates = {}
         self.engine_failed = False
         self._after_change(f"New game: you play {color_name(self.human)}.")
@@ -411,7 +411,7 @@ class App:
         self._cancel_all()
         self.engine.reset()
         self.game = game
-        self.engine_label = player_label(self.player, game.size)
+        self.engine_label = player_label(self.player, game.size, game.komi)
         self.human = game.to_move
         self.settings = Settings(
             game.size, game.komi, self.settings.budget_index, self.settings.budgets
@@ -691,19 +691,19 @@ class App:
         return lines
 
 
-def player_label(player: Player, size: int) -> str:
-    """Return the name of the player that really plays on a ``size`` board, e.g.
+def player_label(player: Player, size: int, komi: float | None = None) -> str:
+    """Return the name of the player that really plays on a ``size`` board at ``komi``, e.g.
     ``"mcts"``, ``"random"`` or ``"net NETWORK"`` (a network player and the name of its
     network, from the checkpoint's metadata).
 
     A player that picks another per board size (``zerogo.players.SizeDispatchPlayer``,
     behind ``--player auto`` and ``--player net``) is asked for that one with
-    ``player_for(size)``; it builds it if it has not yet (the engine would, at its
+    ``player_for(size, komi)``; it builds it if it has not yet (the engine would, at its
     first move).  A player with an ``evaluator`` is named with the evaluator's name.
     """
     player_for = getattr(player, "player_for", None)
     if callable(player_for):
-        player = player_for(size)
+        player = player_for(size) if komi is None else player_for(size, komi)
     name = str(getattr(player, "name", "engine"))
     network = getattr(getattr(player, "evaluator", None), "name", None)
     return f"{name} {network}" if network else name

@@ -117,13 +117,20 @@ def main(argv: list[str] | None = None) -> int:
         help="share of the training and validation photos drawn from the randomised family "
         "(0.5; the fixed training families share the rest)",
     )
+    parser.add_argument(
+        "--occlusion",
+        type=float,
+        default=RenderConfig.occlusion,
+        help=f"probability of each occluder (a hand, a bowl) in a photo "
+        f"(default {RenderConfig.occlusion}; 1 for a hard set with both in every photo)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.random_share < 1:
         parser.error(f"--random-share must be in [0, 1), not {args.random_share}")
     fixed = tuple(name for name in TRAIN_FAMILIES if name != RANDOM_FAMILY)
     repeats = round(len(fixed) * args.random_share / (1 - args.random_share))
     train_families = fixed + (RANDOM_FAMILY,) * repeats
-    config = RenderConfig(width=args.width, height=args.height)
+    config = RenderConfig(width=args.width, height=args.height, occlusion=args.occlusion)
     train_pool, test_pool = pools(args.sgf, args.shards, args.test_shards)
     manifest = {
         "command": " ".join(sys.argv),

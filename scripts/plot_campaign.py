@@ -18,6 +18,13 @@ score).  A straight line fitted to the placed networks (weighted by their interv
 is extended to the bar, and the CPU-hours where it meets it are written on the plot:
 a line through a few points is the optimistic reading, not a forecast.
 
+The bar's own match settles what the estimate only guesses: ``--equal-time
+NAME=W-L`` (default: the two shipped networks measured so far, the KataGo-style run's
+gen-0002 5-95 and gen-0015 73-27 against pure MCTS at 1 s/move, BENCHMARKS.md) rings that network's
+point and writes its score beside it; a network that won 60% or more meets the bar
+whatever the estimate says (at 1 s/move the net searches about five times the 200
+visits of its ladder placement).
+
 CPU-hours are the summed user+sys CPU of the run's processes (``state.json``'s
 ``cpu_seconds``), not wall-clock time, so sessions on a busy machine count what they
 really spent.  The seed network (the shipped gen-0007) sits at 0 CPU-hours: what made
@@ -38,6 +45,22 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+EQUAL_TIME = ("kata/gen-0002=5-95", "kata/gen-0015=73-27")
+"""The shipped networks' equal-time matches against pure MCTS (BENCHMARKS.md)."""
+
+
+def parse_equal_time(values: list[str]) -> dict[str, tuple[int, int]]:
+    """``["kata/gen-0015=73-27"]`` -> ``{"kata/gen-0015": (73, 27)}`` (NAME is a network,
+    or RUN/network with the run's folder name where runs share names); a malformed one
+    is an error."""
+    out = {}
+    for value in values:
+        name, _, score = value.partition("=")
+        wins, _, losses = score.partition("-")
+        if not name or not wins.isdigit() or not losses.isdigit():
+            raise SystemExit(f"--equal-time wants NAME=W-L (e.g. gen-0015=73-27), not {value!r}")
+        out[name] = (int(wins), int(losses))
+    return out
 sys.path.insert(0, str(ROOT))
 
 # ladder rungs drawn as reference lines (others would crowd the plot)
@@ -112,7 +135,17 @@ def main(argv: list[str] | None = None) -> int:
         default=50_000,
         help="playouts a move of pure MCTS at 1 s on two threads (50,000)",
     )
+    parser.add_argument(
+        "--equal-time",
+        action="append",
+        default=None,
+        metavar="NAME=W-L",
+        help="a network's score against pure MCTS at 1 s/move, marked on the plot "
+        "(NAME: a network, or RUN/network; default: kata/gen-0002=5-95 and "
+        "kata/gen-0015=73-27)",
+    )
     args = parser.parse_args(argv)
+    matches = parse_equal_time(args.equal_time or list(EQUAL_TIME))
 
     import matplotlib
 
@@ -180,6 +213,19 @@ def main(argv: list[str] | None = None) -> int:
             record["elo"],
         )
         ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, -12), fontsize=8)
+    for run, record in ((run, r) for run, run_points in series for r in run_points):
+        name = record.get("network", record["player"])
+        score = matches.get(f"{run.name}/{name}", matches.get(name))
+        if score is None:
+            continue
+        wins, losses = score
+        met = wins >= 0.6 * (wins + losses)
+        colour = "tab:red" if met else "grey"
+        where = (record.get("run_cpu_hours", 0.0), record["elo"])
+        ax.plot(*where, "o", ms=13, mfc="none", mec=colour, mew=1.5)
+        ax.annotate(f"{wins}-{losses} vs MCTS 1 s/move" + (": bar met" if met else ""), where,
+                    textcoords="offset points", xytext=(-10, 12), ha="right", fontsize=8,
+                    color=colour)
     right = (
         max(
             [
@@ -218,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     ax.text(
         0.98 * right,
         bar + 10,
-        f"bar: 60% vs MCTS 1 s/move (~{bar:,.0f}){where}",
+        f"bar estimated from the ladder: 60% vs MCTS 1 s/move (~{bar:,.0f}){where}",
         va="bottom",
         ha="right",
         fontsize=8,

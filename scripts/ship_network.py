@@ -7,7 +7,8 @@ none) and ``zerogo/networks/index.json`` records its lineage: the run, the
 generation, the self-play games and hours it took, its place on the fixed ladder
 (the run's ``ladder.jsonl``) and whether it is the default player for its size
 (``--default``: only when measured stronger than pure MCTS at equal time; see
-BENCHMARKS.md).
+BENCHMARKS.md) and the komi it plays at (``komi``: the run's, which its self-play,
+gating and that match used; ``--player auto`` plays the network only at this komi).
 
 When the run made an int8 form of the network for its self-play and that form passed
 its check against float32 (``networks/<name>.int8.onnx`` with an accepted
@@ -40,6 +41,17 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def until_network(records: list[dict[str, Any]], key: str, name: str) -> list[dict[str, Any]]:
+    """The records of a run's journal written before network ``name`` took over (before
+    the first whose ``key``, ``network`` in self-play and ``best`` in gating, is ``name``):
+    the lineage of that network, not of whatever the run has done since.  All of them
+    when none names it yet."""
+    for index, record in enumerate(records):
+        if record.get(key) == name:
+            return records[:index]
+    return records
 
 
 def _run_name(run_dir: Path) -> str:
@@ -106,11 +118,12 @@ def ship(run_dir: Path, name: str | None = None, default: bool = False,
     target = NETWORK_DIR / f"{stem}-{size}x{size}.pt"
     NETWORK_DIR.mkdir(parents=True, exist_ok=True)
     export_weights(source, target)
-    selfplay = _jsonl(run_dir / "selfplay.jsonl")
-    history = _jsonl(run_dir / "history.jsonl")
+    selfplay = until_network(_jsonl(run_dir / "selfplay.jsonl"), "network", name)
+    history = until_network(_jsonl(run_dir / "history.jsonl"), "best", name)
     entry: dict[str, Any] = {
         "file": target.name,
         "default": bool(default),
+        "komi": run_komi(run_dir),
         "network": name,
         "run": _run_name(run_dir),
         "preset": stem,
@@ -128,7 +141,9 @@ def ship(run_dir: Path, name: str | None = None, default: bool = False,
         "shipped": time.strftime("%Y-%m-%d %H:%M"),
         "note": note,
     }
-    if "cpu_seconds" in state:
+    if history and "cpu_seconds" in history[-1]:  # the run's CPU when it made the network
+        entry["campaign_cpu_hours"] = round(float(history[-1]["cpu_seconds"]) / 3600, 3)
+    elif "cpu_seconds" in state:
         entry["campaign_cpu_hours"] = round(sum(state["cpu_seconds"].values()) / 3600, 3)
     place = ladder_place(run_dir, name)
     if place is not None:
@@ -143,6 +158,13 @@ def ship(run_dir: Path, name: str | None = None, default: bool = False,
     tmp.write_text(json.dumps(index, indent=2) + "\n")
     tmp.replace(index_path)
     return target, entry
+
+
+def run_komi(run_dir: Path) -> float:
+    """Return the komi a run's self-play used (its ``pipeline.json``; 7.5 if unrecorded)."""
+    pipeline = run_dir / "pipeline.json"
+    config = json.loads(pipeline.read_text()) if pipeline.exists() else {}
+    return float(config.get("selfplay", {}).get("komi", config.get("komi", 7.5)))
 
 
 def main() -> None:

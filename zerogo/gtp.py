@@ -421,7 +421,7 @@ class GtpEngine:
     def _search_player(self) -> object:
         """Return the player that searches on the current board size."""
         player_for = getattr(self.player, "player_for", None)
-        return player_for(self.game.size) if callable(player_for) else self.player
+        return player_for(self.game.size, self.game.komi) if callable(player_for) else self.player
 
     def prepare(self) -> None:
         """Build the player of the current board size now (a network is loaded here

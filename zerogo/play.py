@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         player = make_player(args)
         player_for = getattr(player, "player_for", None)
         if player_for is not None:
-            player_for(game.size)  # load the network now: a bad file is reported at once
+            player_for(game.size, game.komi)  # load the network now: a bad file is reported at once
         args.pv_predictor = None
         if getattr(args, "pv_model", None):
             from zerogo.pv_model import PVPredictor

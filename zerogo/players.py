@@ -6,9 +6,10 @@
 
 Players:
 
-* ``auto`` (the default): the strongest player available for the board size: the
-  network player where a shipped network is marked as stronger than pure MCTS
-  (``zerogo/networks/index.json``), otherwise ``mcts``;
+* ``auto`` (the default): the strongest player available for the board size and komi:
+  the network player where a shipped network is marked as stronger than pure MCTS
+  (``zerogo/networks/index.json``: ``default`` true, and ``komi``, the komi its
+  equal-time match was played at), otherwise ``mcts``, saying why on stderr (once);
 * ``net``: PUCT search guided by a network (``--weights``, or the shipped network of
   the board size); on a size without a network it falls back to ``mcts`` and says so
   on stderr;
@@ -75,12 +76,16 @@ def fast_network(size: int, backend: str, device: str = "cpu") -> Path | None:
 
 
 class SizeDispatchPlayer:
-    """Plays with a network on the sizes it has one for, with pure MCTS elsewhere.
+    """Plays with a network on the sizes (and komi) it covers, with pure MCTS elsewhere.
 
     Args:
         make_net: builds the network player for a size (None: no network for it).
         make_fallback: builds the pure-MCTS player.
-        announce: print on stderr when falling back.
+        announce: print on stderr when falling back (once per reason).
+        refuse: says why the network must not play a ``(size, komi)`` game although it
+            exists (e.g. ``auto``: it was measured stronger than MCTS only at another
+            komi; None: any komi), or None when it may.  Without it every
+            komi is covered.
     """
 
     name = "net"
@@ -90,34 +95,39 @@ class SizeDispatchPlayer:
         make_net: Callable[[int], Player | None],
         make_fallback: Callable[[], Player],
         announce: bool = True,
+        refuse: Callable[[int, float | None], str | None] | None = None,
     ) -> None:
         self._make_net = make_net
         self._make_fallback = make_fallback
-        self._players: dict[int, Player] = {}
+        self._refuse = refuse
+        self._players: dict[int, Player | None] = {}
         self._fallback: Player | None = None
         self._announce = announce
+        self._said: set[str] = set()
 
-    def player_for(self, size: int) -> Player:
-        """Return the player used on a board of ``size``."""
-        if size not in self._players:
-            player = self._make_net(size)
-            if player is None:
-                if self._fallback is None:
-                    self._fallback = self._make_fallback()
-                player = self._fallback
-                if self._announce:
-                    print(
-                        f"zerogo: no network for {size}x{size}; playing with pure MCTS",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            self._players[size] = player
-        return self._players[size]
+    def player_for(self, size: int, komi: float | None = None) -> Player:
+        """Return the player used on a board of ``size`` at ``komi`` (None: any komi)."""
+        why = None
+        if self._refuse is not None:
+            why = self._refuse(size, komi)
+        if why is None:
+            if size not in self._players:
+                self._players[size] = self._make_net(size)
+            player = self._players[size]
+            if player is not None:
+                return player
+            why = f"no network for {size}x{size}"
+        if self._fallback is None:
+            self._fallback = self._make_fallback()
+        if self._announce and why not in self._said:
+            self._said.add(why)
+            print(f"zerogo: {why}; playing with pure MCTS", file=sys.stderr, flush=True)
+        return self._fallback
 
     def genmove(
         self, game: Game, color: int, budget: Budget | None = None, cleanup: bool = False
     ) -> Decision:
-        return self.player_for(game.size).genmove(game, color, budget, cleanup)
+        return self.player_for(game.size, game.komi).genmove(game, color, budget, cleanup)
 
     def analyze(
         self,
@@ -129,15 +139,16 @@ class SizeDispatchPlayer:
         stop: threading.Event | None = None,
     ) -> Decision:
         """Analyse with the player of the board size (see ``engine.analysis``)."""
-        player = self.player_for(game.size)
+        player = self.player_for(game.size, game.komi)
         analyze = getattr(player, "analyze", None)
         if analyze is None:
             raise ValueError(f"the {player.name} player cannot analyse")
         return analyze(game, color, report, interval, budget, stop)
 
     def reset(self) -> None:
-        for player in self._players.values():
-            player.reset()
+        for player in (*self._players.values(), self._fallback):
+            if player is not None:
+                player.reset()
 
 
 def _make_random(args: argparse.Namespace) -> Player:
@@ -193,13 +204,31 @@ def _make_auto(args: argparse.Namespace) -> Player:
     if args.weights:
         return _make_net(args)
 
-    def strongest(size: int) -> Player | None:
-        entry = shipped_networks().get(size)
-        if entry is None or not entry.get("default", False):
-            return None
-        return _net_for_size(args, size)
+    shipped = shipped_networks()  # read once, not at every move
+    return SizeDispatchPlayer(
+        lambda size: _net_for_size(args, size),
+        lambda: _make_mcts(args),
+        refuse=lambda size, komi: why_not_default(shipped.get(size), size, komi),
+    )
 
-    return SizeDispatchPlayer(strongest, lambda: _make_mcts(args), announce=False)
+
+def why_not_default(entry: dict[str, Any] | None, size: int, komi: float | None) -> str | None:
+    """Say why ``auto`` does not play the shipped network ``entry`` on a ``size`` board
+    at ``komi`` (None: not known yet), or return None when it does: only a network
+    marked ``default`` (it beat pure MCTS at equal time) and only at the komi of that
+    match (``komi`` in the index, where given), since a value head trained at one komi
+    misjudges every other."""
+    if entry is None:
+        return f"no network for {size}x{size}"
+    if not entry.get("default", False):
+        return f"the {size}x{size} network is not measured stronger than pure MCTS"
+    measured = entry.get("komi")
+    if measured is not None and komi is not None and abs(float(measured) - komi) > 1e-9:
+        return (
+            f"the {size}x{size} network is measured stronger than pure MCTS at komi "
+            f"{float(measured):g} only, not at {komi:g}"
+        )
+    return None
 
 
 REGISTRY: dict[str, Callable[[argparse.Namespace], Player]] = {
@@ -223,7 +252,8 @@ def add_player_arguments(parser: argparse.ArgumentParser) -> None:
         "--player",
         default=DEFAULT_PLAYER,
         choices=sorted(REGISTRY),
-        help=f"which player (default: {DEFAULT_PLAYER}, the strongest available for the size)",
+        help=f"which player (default: {DEFAULT_PLAYER}, the strongest available for the size "
+        "and komi)",
     )
     group.add_argument("--playouts", type=int, default=None, help="simulations per move")
     group.add_argument("--visits", type=int, default=None, help="same as --playouts")

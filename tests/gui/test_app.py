@@ -506,18 +506,60 @@ def drawn_texts(app: App, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return texts
 
 
-def test_auto_player_on_9x9_is_named_mcts(make_app, monkeypatch, tmp_path: Path) -> None:
-    """``--player auto`` (the default) plays pure MCTS on 9x9, where the shipped network
-    is not the default: the panel and the saved game name mcts, not the network."""
-    assert not shipped_networks()[9]["default"], "the premise: no default network on 9x9"
-    app = make_app(player_from_flags("--player", "auto"), size=9)
-    assert "You: black   Engine: white (mcts)" in drawn_texts(app, monkeypatch)
+@pytest.fixture
+def default_network_9x9(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A shipped-network folder whose 9x9 network (a random b2c16 named ``tiny-9``) is the
+    default at komi 7.5, as ``scripts/ship_network.py --default`` writes it; its name."""
+    import json
+
+    import torch
+
+    from nn.checkpoint import save_checkpoint
+    from nn.go_net import GoNet, preset
+    from zerogo import players
+
+    folder = tmp_path / "networks"
+    folder.mkdir()
+    torch.manual_seed(0)
+    config = preset("b2c16", 9)
+    save_checkpoint(folder / "tiny-9.pt", GoNet(config), config)
+    index = {"9": {"file": "tiny-9.pt", "default": True, "komi": 7.5, "network": "tiny-9"}}
+    (folder / "index.json").write_text(json.dumps(index))
+    monkeypatch.setattr(players, "NETWORK_DIR", folder)
+    return "tiny-9"
+
+
+def test_auto_player_names_the_player_that_plays_at_the_komi(
+    make_app, monkeypatch, tmp_path: Path, default_network_9x9: str
+) -> None:
+    """``--player auto`` (the default) plays the default network on 9x9 at the komi it
+    was measured at, and pure MCTS at another: the panel and the saved game say which."""
+    app = make_app(player_from_flags("--player", "auto", "--backend", "torch"), size=9)
+    assert app.game.komi == 7.5
+    label = f"net {default_network_9x9}"
+    assert f"You: black   Engine: white ({label})" in drawn_texts(app, monkeypatch)
     saved = app.save(tmp_path / "auto.sgf")
+    assert saved is not None and f"PW[zerogo ({label})]" in saved.read_text()
+    app._change(app.settings.step_komi(-1))  # komi down: a new game, not yet under way
+    assert app.game.komi != 7.5
+    assert "You: black   Engine: white (mcts)" in drawn_texts(app, monkeypatch)
+    saved = app.save(tmp_path / "auto-other-komi.sgf")
     assert saved is not None and "PW[zerogo (mcts)]" in saved.read_text()
 
 
+def test_auto_player_without_a_default_network_is_named_mcts(
+    make_app, monkeypatch, tmp_path: Path
+) -> None:
+    from zerogo import players
+
+    empty = tmp_path / "no-networks"
+    empty.mkdir()
+    monkeypatch.setattr(players, "NETWORK_DIR", empty)
+    app = make_app(player_from_flags("--player", "auto"), size=9)
+    assert "You: black   Engine: white (mcts)" in drawn_texts(app, monkeypatch)
+
+
 def test_net_player_is_named_with_its_network(make_app, monkeypatch) -> None:
-    from zerogo.players import shipped_networks
 
     assert shipped_network(9) is not None
     network = shipped_networks()[9]["network"]  # as index.json names it (gen-0007)

@@ -29,7 +29,8 @@ def test_straight_line_needs_two_points_and_a_rise(plot_campaign) -> None:
     assert slope == pytest.approx(50.0) and offset == pytest.approx(800.0)
 
 
-def test_the_plot_is_written_with_the_bar(plot_campaign, tmp_path: Path, capsys) -> None:
+def _two_networks(tmp_path: Path) -> tuple[list[str], Path]:
+    """A run with gen-0000 and gen-0001 placed; the plot's arguments and output file."""
     run = tmp_path / "run"
     run.mkdir()
     lines = [
@@ -38,7 +39,11 @@ def test_the_plot_is_written_with_the_bar(plot_campaign, tmp_path: Path, capsys)
     ]
     (run / "ladder.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     out = tmp_path / "plot.png"
-    argv = ["--run-dir", str(run), "--log", str(tmp_path / "none.jsonl"), "--out", str(out)]
+    return ["--run-dir", str(run), "--log", str(tmp_path / "none.jsonl"), "--out", str(out)], out
+
+
+def test_the_plot_is_written_with_the_bar(plot_campaign, tmp_path: Path, capsys) -> None:
+    argv, out = _two_networks(tmp_path)
     assert plot_campaign.main(argv) == 0
     assert out.stat().st_size > 10_000
     printed = capsys.readouterr().out
@@ -71,3 +76,15 @@ def test_a_restarted_campaign_is_drawn_as_two_runs(plot_campaign, tmp_path: Path
     assert out.stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert "3 networks of 2 run(s)" in printed and "fit meets it" in printed
+
+
+def test_equal_time_matches_are_parsed_and_drawn(plot_campaign, tmp_path: Path) -> None:
+    assert plot_campaign.parse_equal_time(["gen-0015=73-27", "g=0-1"]) == {
+        "gen-0015": (73, 27), "g": (0, 1)}
+    for bad in ("gen-0015", "gen-0015=73", "=1-2", "gen-0015=a-b"):
+        with pytest.raises(SystemExit, match="NAME=W-L"):
+            plot_campaign.parse_equal_time([bad])
+    argv, out = _two_networks(tmp_path)
+    argv += ["--equal-time", "gen-0001=61-39", "--equal-time", "run/gen-0000=5-95"]
+    assert plot_campaign.main(argv) == 0
+    assert out.stat().st_size > 10_000

@@ -24,7 +24,8 @@ def _run(tmp_path: Path, accepted: bool = True) -> Path:
     network = _kata_network(run)
     state = {"best": "gen-0003", "cpu_seconds": {"inherited": 3600.0, "selfplay": 1800.0}}
     (run / "state.json").write_text(json.dumps(state))
-    (run / "pipeline.json").write_text(json.dumps({"preset": KATA, "size": 9}))
+    (run / "pipeline.json").write_text(
+        json.dumps({"preset": KATA, "size": 9, "selfplay": {"komi": 6.5}}))
     (run / "selfplay.jsonl").write_text(
         json.dumps({"games": 300, "seconds": 360.0, "total_games": 4300}) + "\n"
         + json.dumps({"games": 700, "seconds": 720.0, "total_games": 5000}) + "\n")
@@ -69,6 +70,7 @@ def test_the_best_ships_under_its_preset_with_lineage_ladder_and_fast_form(
     index = json.loads((network_dir / "index.json").read_text())
     assert index["9"] == entry and entry["file"] == target.name
     assert entry["network"] == "gen-0003" and not entry["default"]
+    assert entry["komi"] == 6.5  # the run's self-play komi: auto plays it at that komi only
     assert entry["preset"] == KATA and entry["features"] == ["liberties", "ladder"]
     assert entry["selfplay_games"] == 5000  # the run's total (it counts inherited games)
     assert entry["promotions"] == 1 and entry["gating_decisions"] == 2
@@ -82,6 +84,48 @@ def test_the_best_ships_under_its_preset_with_lineage_ladder_and_fast_form(
     assert set(shipped_networks()) == {9}
     assert shipped_network(9) == target
     assert fast_network(9, "torch") is None
+
+
+def test_a_default_network_is_played_by_auto_at_its_komi_only(
+    ship_network, network_dir: Path, tmp_path: Path
+) -> None:
+    from engine.mcts import MCTSPlayer
+    from engine.puct import PUCTPlayer
+    from tests.zerogo.test_players import parse
+    from zerogo.players import make_player
+
+    _, entry = ship_network.ship(_run(tmp_path), default=True)
+    assert entry["default"] and entry["komi"] == 6.5
+    auto = make_player(parse("--backend", "torch", "--visits", "16", "--threads", "1"))
+    assert isinstance(auto.player_for(9, 6.5), PUCTPlayer)
+    assert isinstance(auto.player_for(9, 7.5), MCTSPlayer)
+
+
+def test_an_older_network_ships_with_its_own_lineage(
+    ship_network, network_dir: Path, tmp_path: Path
+) -> None:
+    """The run went on after gen-0003: its later games, gating and CPU are not gen-0003's."""
+    run = _run(tmp_path)
+    (run / "selfplay.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [
+        {"network": "gen-0002", "games": 300, "seconds": 360.0, "total_games": 4300},
+        {"network": "gen-0002", "games": 700, "seconds": 720.0, "total_games": 5000},
+        {"network": "gen-0003", "games": 1000, "seconds": 900.0, "total_games": 6000},
+    ]))
+    (run / "history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [
+        {"best": "gen-0002", "promoted": False, "cpu_seconds": 4000.0},
+        {"best": "gen-0002", "promoted": True, "cpu_seconds": 5400.0},  # made gen-0003
+        {"best": "gen-0003", "promoted": True, "cpu_seconds": 7200.0},  # made gen-0004
+    ]))
+    state = json.loads((run / "state.json").read_text())
+    state["best"] = "gen-0004"
+    (run / "state.json").write_text(json.dumps(state))
+    _, entry = ship_network.ship(run, "gen-0003")
+    assert entry["network"] == "gen-0003"
+    assert entry["selfplay_games"] == 5000  # not the 6,000 the run has now
+    assert entry["selfplay_hours_logged"] == 0.3
+    assert entry["promotions"] == 1 and entry["gating_decisions"] == 2
+    assert entry["campaign_cpu_hours"] == 1.5  # the CPU when gen-0003 was promoted
+    assert ship_network.until_network([{"best": "a"}], "best", "b") == [{"best": "a"}]
 
 
 def test_a_refused_int8_form_is_not_shipped(ship_network, network_dir: Path,

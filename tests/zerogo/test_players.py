@@ -140,7 +140,9 @@ def test_auto_without_a_default_network_uses_mcts(
     assert isinstance(player, players.SizeDispatchPlayer)
     assert_plays_legally(player, game_after(9, "E5 E4"))
     assert isinstance(player.player_for(9), MCTSPlayer)
-    assert capsys.readouterr().err == ""  # auto falls back silently
+    assert_plays_legally(player, game_after(9, "E5 E4 D5"))
+    # auto says why it plays pure MCTS, once
+    assert capsys.readouterr().err == "zerogo: no network for 9x9; playing with pure MCTS\n"
 
 
 @pytest.mark.parametrize("default", [True, False])
@@ -166,6 +168,44 @@ def test_auto_uses_a_shipped_network_only_when_marked_default(
     assert isinstance(net, players.SizeDispatchPlayer)
     assert isinstance(net.player_for(9), PUCTPlayer)
     assert_plays_legally(net, game_after(9, "C3"))
+
+
+def test_auto_plays_the_network_only_at_the_komi_it_was_measured_at(
+    checkpoint: Path, no_shipped_networks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(checkpoint, no_shipped_networks / "net-9.pt")
+    index = {"9": {"file": "net-9.pt", "default": True, "komi": 7.5}}
+    (no_shipped_networks / "index.json").write_text(json.dumps(index))
+    auto = make_player(parse("--visits", "16", "--threads", "1", "--seed", "2"))
+    assert isinstance(auto, players.SizeDispatchPlayer)
+    game = game_after(9, "E5 E4")
+    assert game.komi == 7.5
+    assert_plays_legally(auto, game)
+    assert isinstance(auto.player_for(9, 7.5), PUCTPlayer)
+    assert capsys.readouterr().err == ""
+    other = Game(9, komi=6.5)
+    assert_plays_legally(auto, other)
+    assert_plays_legally(auto, other)
+    assert isinstance(auto.player_for(9, 6.5), MCTSPlayer)
+    assert capsys.readouterr().err == (
+        "zerogo: the 9x9 network is measured stronger than pure MCTS at komi 7.5 only, "
+        "not at 6.5; playing with pure MCTS\n"
+    )
+    # back at the measured komi the same network player plays again
+    assert auto.player_for(9, 7.5) is auto.player_for(9, 7.5)
+    assert isinstance(auto.player_for(9, 7.5), PUCTPlayer)
+    # the net player is asked for by name: it plays at any komi
+    net = make_player(parse("--player", "net", "--visits", "16", "--threads", "1"))
+    assert isinstance(net, players.SizeDispatchPlayer)
+    assert isinstance(net.player_for(9, 6.5), PUCTPlayer)
+
+
+def test_why_not_default_names_the_reason() -> None:
+    assert players.why_not_default(None, 13, 7.5) == "no network for 13x13"
+    assert "not measured stronger" in str(players.why_not_default({"default": False}, 9, 7.5))
+    assert players.why_not_default({"default": True}, 9, 6.5) is None  # no komi given: any
+    assert players.why_not_default({"default": True, "komi": 7.5}, 9, 7.5) is None
+    assert "komi 7.5 only" in str(players.why_not_default({"default": True, "komi": 7.5}, 9, 5))
 
 
 @pytest.mark.parametrize("backend, want", [("auto", "openvino"), ("torch", "torch")])
