@@ -221,9 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         wins, losses = score
         met = wins >= 0.6 * (wins + losses)
         colour = "tab:red" if met else "grey"
-        where = (record.get("run_cpu_hours", 0.0), record["elo"])
-        ax.plot(*where, "o", ms=13, mfc="none", mec=colour, mew=1.5)
-        ax.annotate(f"{wins}-{losses} vs MCTS 1 s/move" + (": bar met" if met else ""), where,
+        point = (record.get("run_cpu_hours", 0.0), record["elo"])
+        ax.plot(*point, "o", ms=13, mfc="none", mec=colour, mew=1.5)
+        ax.annotate(f"{wins}-{losses} vs MCTS 1 s/move" + (": bar met" if met else ""), point,
                     textcoords="offset points", xytext=(-10, 12), ha="right", fontsize=8,
                     color=colour)
     right = (

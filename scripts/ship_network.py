@@ -62,14 +62,16 @@ def _run_name(run_dir: Path) -> str:
         return run_dir.name
 
 
+def _pipeline(run_dir: Path) -> dict[str, Any]:
+    """The run's settings (``pipeline.json``; empty for runs that recorded none)."""
+    pipeline = run_dir / "pipeline.json"
+    return json.loads(pipeline.read_text()) if pipeline.exists() else {}
+
+
 def file_stem(run_dir: Path, blocks: int, channels: int) -> str:
     """The shipped file's stem before ``-<N>x<N>``: the run's preset, else b<B>c<C>."""
-    pipeline = run_dir / "pipeline.json"
-    if pipeline.exists():
-        preset = json.loads(pipeline.read_text()).get("preset")
-        if preset:
-            return str(preset)
-    return f"b{blocks}c{channels}"
+    preset = _pipeline(run_dir).get("preset")
+    return str(preset) if preset else f"b{blocks}c{channels}"
 
 
 def ladder_place(run_dir: Path, name: str) -> dict[str, Any] | None:
@@ -162,8 +164,7 @@ def ship(run_dir: Path, name: str | None = None, default: bool = False,
 
 def run_komi(run_dir: Path) -> float:
     """Return the komi a run's self-play used (its ``pipeline.json``; 7.5 if unrecorded)."""
-    pipeline = run_dir / "pipeline.json"
-    config = json.loads(pipeline.read_text()) if pipeline.exists() else {}
+    config = _pipeline(run_dir)
     return float(config.get("selfplay", {}).get("komi", config.get("komi", 7.5)))
 
 

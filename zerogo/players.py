@@ -116,7 +116,7 @@ class SizeDispatchPlayer:
             player = self._players[size]
             if player is not None:
                 return player
-            why = f"no network for {size}x{size}"
+            why = no_network(size)
         if self._fallback is None:
             self._fallback = self._make_fallback()
         if self._announce and why not in self._said:
@@ -212,6 +212,11 @@ def _make_auto(args: argparse.Namespace) -> Player:
     )
 
 
+def no_network(size: int) -> str:
+    """The reason given for pure MCTS on a size without a network."""
+    return f"no network for {size}x{size}"
+
+
 def why_not_default(entry: dict[str, Any] | None, size: int, komi: float | None) -> str | None:
     """Say why ``auto`` does not play the shipped network ``entry`` on a ``size`` board
     at ``komi`` (None: not known yet), or return None when it does: only a network
@@ -219,7 +224,7 @@ def why_not_default(entry: dict[str, Any] | None, size: int, komi: float | None)
     match (``komi`` in the index, where given), since a value head trained at one komi
     misjudges every other."""
     if entry is None:
-        return f"no network for {size}x{size}"
+        return no_network(size)
     if not entry.get("default", False):
         return f"the {size}x{size} network is not measured stronger than pure MCTS"
     measured = entry.get("komi")
