@@ -31,7 +31,9 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
    (``fit_grid_to_stones``), and moved by whole lines where lines and stones say so
    (``slide_grid``).  A network with a grid head also draws the grid's area and its
    crossings (``zerogo.scan.gridmaps``): the area's outline is one more candidate
-   outline, and every candidate's evidence includes its fit to both maps;
+   outline, so are the outlines of the grids placed over the lattice of the crossings
+   it sees (``crossing_outlines``: they hold where an occluder cuts the board's
+   outline), and every candidate's evidence includes its fit to both maps;
 4. **points**: each intersection is projected into the photo.  The segmentation's
    probabilities averaged over a small disc there and the best detector box whose
    centre falls nearest that point (within 0.45 of a spacing) each give a
@@ -72,7 +74,8 @@ from nn.vision.geometry import (
     warp_image,
 )
 from nn.vision.ssd import detect
-from zerogo.scan.gridmaps import AREA, GridMaps
+from zerogo.scan.crossings import crossing_lattice, lattice_grids
+from zerogo.scan.gridmaps import AREA, CROSSINGS, GridMaps, grid_outline
 from zerogo.scan.model import ScanNet
 
 WORKING_SIDE = 640
@@ -273,9 +276,10 @@ class Scanner:
         """
         quads, region = board_outlines(view)
         quads += grid_area_outlines(view, quads)
-        gray = image.astype(np.float32).mean(axis=2)
         sizes = (size,) if size is not None else SIZES
-        hypotheses = grid_hypotheses(gray, view, quads, region, sizes)
+        sized = crossing_outlines(view, quads, sizes)
+        gray = image.astype(np.float32).mean(axis=2)
+        hypotheses = grid_hypotheses(gray, view, quads, region, sizes, sized=sized)
         best = hypotheses[0]
         n, corners, quad = best.size, best.corners, best.outline
         scores: dict[int, float] = {}
@@ -543,6 +547,37 @@ def grid_area_outlines(view: NetworkView, quads: list[np.ndarray]) -> list[np.nd
         if any(np.abs(quad - other).max() < SAME_OUTLINE * side for other in [*quads, *out]):
             continue
         out.append(quad)
+    return out
+
+
+def crossing_outlines(
+    view: NetworkView, quads: list[np.ndarray], sizes: tuple[int, ...]
+) -> list[tuple[np.ndarray, int]]:
+    """Outline candidates from the crossings map (network pixels), each with the one
+    size it is for: for the best placements of each size over the lattice of the
+    intersections the network sees (``zerogo.scan.crossings``), the grid grown by half
+    a spacing (as the area's outline: the outer lines half a spacing in), unless an
+    outline in ``quads`` is nearly the same; none from a model without grid maps.
+
+    The intersections place the grid where an occluder has cut the board's outline and
+    put the other candidates' hidden corners a few spacings off.
+    """
+    if view.grid is None:
+        return []
+    lattice = crossing_lattice(view.grid[CROSSINGS], view.boxes, view.scores)
+    if lattice is None:
+        return []
+    out: list[tuple[np.ndarray, int]] = []
+    for n, corners, _ in lattice_grids(lattice, _grid_maps(view), sizes):
+        quad = grid_outline(corners, n)
+        size = _quad_area(quad)
+        if not size >= MIN_BOARD_AREA * view.probs[0].size:
+            continue
+        side = np.sqrt(size)
+        others = [*quads, *(q for q, m in out if m == n)]
+        if any(np.abs(quad - other).max() < SAME_OUTLINE * side for other in others):
+            continue
+        out.append((quad, n))
     return out
 
 
@@ -1231,21 +1266,25 @@ def grid_hypotheses(
     region: np.ndarray,
     sizes: tuple[int, ...],
     refine: int = 4,
+    sized: list[tuple[np.ndarray, int]] | None = None,
 ) -> list[GridHypothesis]:
     """Fit a grid of every size to every candidate outline; return the best, best first.
 
     Each outline (network pixels) is rectified and fitted with lattices
     (``lattice_fits``) and each grid measured (``grid_evidence``); the ``refine`` best
     are refitted once on their own corners (``refine_grid``), measured again and
-    returned.
+    returned.  ``sized``: more outlines, each fitted for its own size only (when in
+    ``sizes``).
 
     Raises:
         NoBoardError: when no candidate shows grid lines.
     """
     found = []
-    for quad in quads:
+    jobs = [(quad, sizes) for quad in quads]
+    jobs += [(quad, (n,)) for quad, n in sized or [] if n in sizes]
+    for quad, fit_sizes in jobs:
         outline = quad * np.array(view.scale)
-        for n, (corners, lines) in lattice_fits(gray, view, outline, sizes).items():
+        for n, (corners, lines) in lattice_fits(gray, view, outline, fit_sizes).items():
             try:  # a lattice squeezed to a line has no homography
                 evidence = grid_evidence(view, region, corners, n, lines)
             except ValueError:

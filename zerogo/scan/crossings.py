@@ -1,0 +1,125 @@
+"""Candidate grids from the crossings map: the board's lines found where they cross.
+
+The scan network's crossings map (``zerogo.scan.gridmaps.CROSSINGS``) marks every
+intersection it sees: a bump where the board is sharp, two bright ridges crossing
+where it draws the lines, a disc where a stone lies.  Under a hand or a bowl it marks
+nothing, so the intersections it does mark place the grid without the board's
+outline, which an occluder cuts (``zerogo.scan.read``'s other candidate outlines come
+from that outline).
+
+``crossing_lattice`` finds the intersections (the map's peaks at a few blur widths,
+so that a ridge crossing of any spacing becomes one peak, plus the centres of the
+confident stone boxes) and the largest lattice they form (``nn.vision.lattice``);
+``lattice_grids`` places an ``n``-line grid over it in every way that holds the
+lattice (the seen lines may be any of the grid's), measures each placement against
+the grid maps (``GridMaps.fit``: the area's border and the crossings beyond the
+outer lines tell where the hidden lines are) and keeps the best few of each size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nn.vision.geometry import apply_homography, order_corners
+from nn.vision.lattice import Lattice, find_lattice, heat_peaks
+from zerogo.scan.gridmaps import GridMaps
+
+BLURS = (1.0, 2.5, 4.0, 6.0)
+"""Blur widths (network pixels) at which the map's peaks are taken: a 19x19 board's
+bumps are sharp at the smallest, a close 9x9 board's ridges cross in one peak only at
+the largest; the blur that gives the largest lattice is kept."""
+PEAK_THRESHOLD = 0.3
+"""Lowest crossing peak (probability, after the blur)."""
+ROUNDNESS = 0.3
+"""Least roundness of a peak (``nn.vision.lattice.isotropy``): a ridge's length is not
+a crossing."""
+STONE_SCORE = 0.5
+"""Box score from which a stone's centre counts as an intersection."""
+PLACEMENTS = 2
+"""Placements of each size kept (``lattice_grids``)."""
+MAX_OUTSIDE = 0.1
+"""Largest share of a placed grid's intersections outside the picture: the maps cannot
+tell a grid hanging off the picture from the board's own (a close 9x9 board under a
+13-line grid whose extra lines all lie beyond the frame fits them as well), and the
+board's own outline gives the candidates of a board that the frame cuts."""
+
+
+def crossing_lattice(
+    crossings: np.ndarray, boxes: np.ndarray, scores: np.ndarray
+) -> Lattice | None:
+    """Find the lattice of the intersections the network sees (network pixels).
+
+    Args:
+        crossings: (S, S) the crossings map.
+        boxes: (K, 4) xyxy stone boxes.
+        scores: (K,) their scores.
+
+    Returns:
+        The largest lattice over ``BLURS``, or None when none has nine points.
+    """
+    strong = np.asarray(boxes, dtype=np.float64)[np.asarray(scores) >= STONE_SCORE]
+    centres = (strong[:, :2] + strong[:, 2:]) / 2
+    off_stones = np.ones(crossings.shape, bool)  # a stone's disc peaks anywhere on it
+    for x0, y0, x1, y1 in strong:
+        rows = slice(max(int(y0), 0), int(np.ceil(y1)) + 1)
+        off_stones[rows, max(int(x0), 0) : int(np.ceil(x1)) + 1] = False
+    best: Lattice | None = None
+    for blur in BLURS:
+        peaks, _ = heat_peaks(crossings, PEAK_THRESHOLD, mask=off_stones, blur=blur,
+                              roundness=ROUNDNESS)
+        found = find_lattice(np.concatenate([centres, peaks]))
+        if found is not None and (best is None or len(found.coords) > len(best.coords)):
+            best = found
+    return best
+
+
+def lattice_grids(
+    lattice: Lattice, maps: GridMaps, sizes: tuple[int, ...], keep: int = PLACEMENTS
+) -> list[tuple[int, np.ndarray, float]]:
+    """Place grids of each size over the lattice; return the best placements.
+
+    A grid of ``n`` lines holds a lattice spanning ``c`` columns in ``n - c + 1`` ways
+    along that family (likewise the rows); each placement's corners are the lattice's
+    homography at the grid's corner coordinates.  All placements are measured at once
+    (``GridMaps.placement_fits``; none with more than ``MAX_OUTSIDE`` of its
+    intersections outside the picture), the best ``2 keep + 1`` again by ``maps.fit``.
+
+    Returns:
+        ``[(n, corners (4, 2) network pixels, map fit), ...]``, the ``keep`` best of
+        each size that can hold the lattice, best first within a size.
+    """
+    columns, rows = lattice.spans
+    out = []
+    for n in sizes:
+        fits = maps.placement_fits(lattice.to_image, n, columns, rows,
+                                   max_outside=MAX_OUTSIDE)
+        ranked = np.argsort(np.nan_to_num(-fits, nan=np.inf), axis=None)[: 2 * keep + 1]
+        placed = []
+        for left, top in zip(*np.unravel_index(ranked, fits.shape), strict=True):
+            if not np.isfinite(fits[left, top]):
+                continue
+            square = np.array([[-left, -top], [n - 1 - left, -top],
+                               [n - 1 - left, n - 1 - top], [-left, n - 1 - top]], float)
+            corners = apply_homography(lattice.to_image, square)
+            if not np.all(np.isfinite(corners)):
+                continue
+            corners = order_corners(corners)
+            try:
+                fit = maps.fit(corners, n).score()
+            except ValueError:
+                continue
+            placed.append((n, corners, fit))
+        out += sorted(placed, key=lambda p: -p[2])[:keep]
+    return out
+
+
+__all__ = [
+    "BLURS",
+    "PEAK_THRESHOLD",
+    "MAX_OUTSIDE",
+    "PLACEMENTS",
+    "ROUNDNESS",
+    "STONE_SCORE",
+    "crossing_lattice",
+    "lattice_grids",
+]
