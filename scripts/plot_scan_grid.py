@@ -28,14 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nn.vision.geometry import grid_points, order_corners  # noqa: E402
-from nn.vision.lattice import heat_peaks  # noqa: E402
-from zerogo.scan.crossings import (  # noqa: E402
-    BLURS,
-    PEAK_THRESHOLD,
-    ROUNDNESS,
-    STONE_SCORE,
-    crossing_lattice,
-)
+from zerogo.scan.crossings import BLURS, crossing_lattice, crossing_points  # noqa: E402
 from zerogo.scan.gridmaps import AREA, CROSSINGS, grid_outline  # noqa: E402
 
 
@@ -118,14 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         for k in range(result.size):
             row[0].plot(*read[k].T, "-", color="lime", linewidth=0.7)
             row[0].plot(*read[:, k].T, "-", color="lime", linewidth=0.7)
-        strong = view.boxes[view.scores >= STONE_SCORE]
-        centres = (strong[:, :2] + strong[:, 2:]) / 2
-        peaks = [heat_peaks(view.grid[CROSSINGS], PEAK_THRESHOLD, blur=b, roundness=ROUNDNESS)[0]
-                 for b in BLURS]
+        points = [crossing_points(view.grid[CROSSINGS], view.boxes, view.scores, b)
+                  for b in BLURS]
         lattice = crossing_lattice(view.grid[CROSSINGS], view.boxes, view.scores)
-        for found in peaks:
+        for found in points:
             row[1].plot(*found.T, "r.", markersize=1.5)
-        row[1].plot(*centres.T, "r.", markersize=3)
         if lattice is not None:
             row[1].plot(*lattice.points.T, "o", markersize=3, markerfacecolor="none",
                         markeredgecolor="yellow", markeredgewidth=0.7)

@@ -284,12 +284,13 @@ def find_lattice(
     """
     points = np.asarray(points, dtype=np.float64)
     best: dict[tuple[int, int], int] = {}
+    reached: set[int] = set()
     for seed in range(min(seeds, len(points))):
-        if any(index == seed for index in best.values()):
+        if seed in reached:
             continue  # already part of the largest lattice: it would grow the same one
         taken = grow_lattice(points, seed)
         if len(taken) > len(best):
-            best = taken
+            best, reached = taken, set(taken.values())
     if len(best) < min_points:
         return None
     coords = np.array(list(best.keys()), dtype=np.int64)

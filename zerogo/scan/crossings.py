@@ -44,6 +44,23 @@ tell a grid hanging off the picture from the board's own (a close 9x9 board unde
 board's own outline gives the candidates of a board that the frame cuts."""
 
 
+def crossing_points(
+    crossings: np.ndarray, boxes: np.ndarray, scores: np.ndarray, blur: float
+) -> np.ndarray:
+    """The intersections the network sees at one blur width: the confident stones'
+    centres, then the crossings map's round peaks off those stones (network pixels,
+    (P, 2))."""
+    strong = np.asarray(boxes, dtype=np.float64)[np.asarray(scores) >= STONE_SCORE]
+    centres = (strong[:, :2] + strong[:, 2:]) / 2
+    off_stones = np.ones(crossings.shape, bool)  # a stone's disc peaks anywhere on it
+    for x0, y0, x1, y1 in strong:
+        rows = slice(max(int(y0), 0), int(np.ceil(y1)) + 1)
+        off_stones[rows, max(int(x0), 0) : int(np.ceil(x1)) + 1] = False
+    peaks, _ = heat_peaks(crossings, PEAK_THRESHOLD, mask=off_stones, blur=blur,
+                          roundness=ROUNDNESS)
+    return np.concatenate([centres, peaks])
+
+
 def crossing_lattice(
     crossings: np.ndarray, boxes: np.ndarray, scores: np.ndarray
 ) -> Lattice | None:
@@ -55,19 +72,12 @@ def crossing_lattice(
         scores: (K,) their scores.
 
     Returns:
-        The largest lattice over ``BLURS``, or None when none has nine points.
+        The largest lattice over ``BLURS`` (``crossing_points``), or None when none
+        has nine points.
     """
-    strong = np.asarray(boxes, dtype=np.float64)[np.asarray(scores) >= STONE_SCORE]
-    centres = (strong[:, :2] + strong[:, 2:]) / 2
-    off_stones = np.ones(crossings.shape, bool)  # a stone's disc peaks anywhere on it
-    for x0, y0, x1, y1 in strong:
-        rows = slice(max(int(y0), 0), int(np.ceil(y1)) + 1)
-        off_stones[rows, max(int(x0), 0) : int(np.ceil(x1)) + 1] = False
     best: Lattice | None = None
     for blur in BLURS:
-        peaks, _ = heat_peaks(crossings, PEAK_THRESHOLD, mask=off_stones, blur=blur,
-                              roundness=ROUNDNESS)
-        found = find_lattice(np.concatenate([centres, peaks]))
+        found = find_lattice(crossing_points(crossings, boxes, scores, blur))
         if found is not None and (best is None or len(found.coords) > len(best.coords)):
             best = found
     return best
@@ -121,5 +131,6 @@ __all__ = [
     "ROUNDNESS",
     "STONE_SCORE",
     "crossing_lattice",
+    "crossing_points",
     "lattice_grids",
 ]
