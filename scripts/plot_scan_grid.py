@@ -7,7 +7,9 @@ For each photo (files, or photos of a rendered dataset split by index), three pa
    grid (thin white);
 2. the network's crossings map (``zerogo.scan.gridmaps.CROSSINGS``) with the points
    the lattice was grown from (stone centres and crossing peaks, red) and the lattice
-   found among them (``zerogo.scan.crossings.crossing_lattice``, yellow);
+   found among them (``zerogo.scan.crossings.crossing_lattice``, yellow), and those
+   the read grid misses by a third of a spacing or more (magenta crosses;
+   ``lattice_misses``: side by side, they put the grid in doubt);
 3. the area map (``AREA``) with the outline of the read grid grown by half a spacing.
 
 examples:
@@ -28,7 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nn.vision.geometry import grid_points, order_corners  # noqa: E402
-from zerogo.scan.crossings import BLURS, crossing_lattice, crossing_points  # noqa: E402
+from zerogo.scan.crossings import (  # noqa: E402
+    BLURS,
+    MISS,
+    crossing_lattice,
+    crossing_points,
+    lattice_misses,
+)
 from zerogo.scan.gridmaps import AREA, CROSSINGS, grid_outline  # noqa: E402
 
 
@@ -119,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         if lattice is not None:
             row[1].plot(*lattice.points.T, "o", markersize=3, markerfacecolor="none",
                         markeredgecolor="yellow", markeredgewidth=0.7)
+            misses = lattice_misses(lattice, view.scale, result.corners, result.size)
+            missed = lattice.points[np.nan_to_num(misses) >= MISS]
+            row[1].plot(*missed.T, "x", markersize=4, color="magenta", markeredgewidth=0.9)
         outline = grid_outline(result.corners * to_net, result.size)
         row[2].plot(*_close(outline).T, "-", color="lime", linewidth=1.2)
         wrong = ""
@@ -126,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             wrong = "size right" if result.size == true_size else f"size wrong ({true_size})"
         row[0].set_title(f"{name}: read {result.size}x{result.size} {wrong}", fontsize=9)
         spans = "none" if lattice is None else f"{len(lattice.coords)} points, " \
-            f"{lattice.spans[0]} x {lattice.spans[1]} lines"
+            f"{lattice.spans[0]} x {lattice.spans[1]} lines, {result.missed_crossings} missed"
         row[1].set_title(f"crossings map; lattice: {spans}", fontsize=9)
         row[2].set_title("area map; read grid grown by half a spacing", fontsize=9)
     figure.tight_layout()

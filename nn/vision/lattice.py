@@ -314,6 +314,57 @@ def find_lattice(
     return Lattice(coords=coords - low, points=chosen, to_image=to_image @ shift)
 
 
+def grid_misses(
+    points: np.ndarray, grid_to_image: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """How far each point lies from the nearest intersection of an ``n``-line grid.
+
+    A grid read right passes through every crossing seen on it; one bent where the
+    picture was hard to read (a corner placed a line off under an occluder) misses the
+    crossings seen between its right part and its wrong one by up to half a step.  The
+    measure needs no lattice coordinates, so a lattice whose coordinates slipped by a
+    line somewhere does not count against a right grid; a grid moved by whole lines
+    passes through the same crossings as the right one and is not caught here.
+
+    Args:
+        points: (K, 2) pixels of the crossings seen.
+        grid_to_image: (3, 3) homography from grid coordinates (intersection
+            ``(i, j)`` at ``(i, j)``) to the same pixels.
+        n: the grid's lines.
+
+    Returns:
+        ``(misses (K,) in grid steps, on_grid (K,) bool)``: ``on_grid`` tells whether
+        the nearest intersection is one of the grid's (not beyond its outer lines).
+    """
+    seen = apply_homography(np.linalg.inv(grid_to_image), np.asarray(points, np.float64))
+    nearest = np.round(seen)
+    on_grid = np.all((nearest >= 0) & (nearest <= n - 1), axis=1)
+    return np.hypot(*(seen - nearest).T), on_grid
+
+
+def largest_group(coords: np.ndarray, marked: np.ndarray) -> int:
+    """Size of the largest group of marked lattice points joined by single steps.
+
+    Args:
+        coords: (K, 2) int lattice coordinates.
+        marked: (K,) bool.
+    """
+    left = {tuple(c) for c in np.asarray(coords)[np.asarray(marked, bool)].tolist()}
+    best = 0
+    while left:
+        todo = [left.pop()]
+        size = 0
+        while todo:
+            i, j = todo.pop()
+            size += 1
+            for step in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                if step in left:
+                    left.remove(step)
+                    todo.append(step)
+        best = max(best, size)
+    return best
+
+
 __all__ = [
     "Lattice",
     "MAX_RESIDUAL",
@@ -322,8 +373,10 @@ __all__ = [
     "find_lattice",
     "fit_lattice_points",
     "gaussian_blur",
+    "grid_misses",
     "grow_lattice",
     "heat_peaks",
     "isotropy",
+    "largest_group",
     "trim_thin_edges",
 ]

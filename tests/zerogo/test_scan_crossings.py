@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from nn.vision.geometry import apply_homography, grid_points, order_corners
-from zerogo.scan.crossings import crossing_lattice, lattice_grids
+from zerogo.scan.crossings import (
+    LATTICE_ON_GRID,
+    MISS,
+    crossing_lattice,
+    lattice_doubt,
+    lattice_grids,
+    lattice_misses,
+    missed_together,
+)
 from zerogo.scan.gridmaps import AREA, CROSSINGS, GridMaps, grid_outline, grid_targets
 from zerogo.scan.positions import random_position
 from zerogo.scan.read import NetworkView, crossing_outlines
@@ -64,6 +72,32 @@ def test_hidden_outer_lines_are_placed_by_the_maps() -> None:
     assert len(thirteen) == 4  # four ways to hold 10 columns in 13, all kept
     assert same_grid(thirteen[0][1], TILTED_13) < 0.5  # the area's border says which
     assert all(g[2] < thirteen[0][2] - 0.1 for g in thirteen[1:])
+
+
+def test_a_grid_bent_under_the_hand_is_in_doubt_and_the_right_one_is_not() -> None:
+    hidden = hidden_corner(13, 4)
+    maps, _ = maps_and_seen(TILTED_13, 13, hidden)
+    lattice = crossing_lattice(maps[CROSSINGS], np.zeros((0, 4)), np.zeros(0))
+    assert lattice is not None
+    scale = (2.0, 2.0)  # working pixels per network pixel
+    right = lattice_misses(lattice, scale, TILTED_13 * 2, 13)
+    assert len(right) == 169 - 16 and np.nanmax(right) < 0.1  # peaks found to a tenth
+    assert missed_together(lattice, right, 13) == 0 and not lattice_doubt(0)
+    # the hidden top-right corner placed a line down, as an outline cut by the hand would
+    bent = TILTED_13.copy()
+    bent[1] = grid_points(TILTED_13, 13)[1, 12]
+    misses = lattice_misses(lattice, scale, bent * 2, 13)
+    assert np.isnan(misses).sum() > 0  # the crossings of the top line are beyond it now
+    assert (np.nan_to_num(misses) >= MISS).sum() > 10
+    assert lattice_doubt(missed_together(lattice, misses, 13))
+    # the same misses scattered, one here and one there, are the lattice's own strays
+    scattered = np.where((lattice.coords.sum(axis=1) % 2 == 0), misses, 0.0)
+    assert missed_together(lattice, scattered, 13) == 1
+    # nor is a lattice with more lines than the grid the grid's own
+    assert missed_together(lattice, misses, 12) == 0
+    # and a few crossings are not enough to tell a bent grid from a lattice on wood grain
+    few = np.where(np.arange(len(misses)) < LATTICE_ON_GRID - 1, misses, np.nan)
+    assert missed_together(lattice, few, 13) == 0
 
 
 def test_stone_centres_are_crossings() -> None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn.vision.geometry import apply_homography, order_corners
-from nn.vision.lattice import Lattice, find_lattice, heat_peaks
+from nn.vision.geometry import apply_homography, homography, order_corners
+from nn.vision.lattice import Lattice, find_lattice, grid_misses, heat_peaks, largest_group
 from zerogo.scan.gridmaps import GridMaps
 
 BLURS = (1.0, 2.5, 4.0, 6.0)
@@ -123,7 +123,64 @@ def lattice_grids(
     return out
 
 
+MISS = 1 / 3
+"""Distance (spacings) from the read grid's nearest intersection at which a crossing
+the network sees is missed by the grid: a stone a third of a spacing off its
+intersection may be its neighbour's."""
+MISSED_CROSSINGS = 3
+"""Missed crossings, next to each other on the lattice, that put the whole grid in
+doubt (``lattice_doubt``)."""
+LATTICE_ON_GRID = 20
+"""Fewest lattice points on the grid for the check: a small lattice is as often found
+on a board's wood grain as on its lines."""
+
+
+def lattice_misses(
+    lattice: Lattice, scale: tuple[float, float], corners: np.ndarray, n: int
+) -> np.ndarray:
+    """How far the read grid misses each crossing of the lattice.
+
+    Args:
+        lattice: the crossings lattice, network pixels (``crossing_lattice``).
+        scale: working pixels per network pixel, ``(sx, sy)``.
+        corners: (4, 2) the grid's corners, working pixels (top-left, top-right,
+            bottom-right, bottom-left).
+        n: the grid's lines.
+
+    Returns:
+        (K,) spacings from each lattice point to the nearest intersection
+        (``nn.vision.lattice.grid_misses``); NaN for the points nearest no
+        intersection of the grid (beyond its outer lines).
+    """
+    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]) * (n - 1)
+    to_image = homography(square, np.asarray(corners, np.float64))
+    misses, on_grid = grid_misses(lattice.points * np.asarray(scale), to_image, n)
+    return np.where(on_grid, misses, np.nan)
+
+
+def missed_together(lattice: Lattice, misses: np.ndarray, n: int) -> int:
+    """The largest group of crossings, next to each other on the lattice, that the grid
+    misses by ``MISS`` or more; 0 for a lattice with fewer than ``LATTICE_ON_GRID``
+    points on the grid or with more lines than the grid (not the grid's own: found on
+    wood grain, or on the peaks midway along a close board's lines)."""
+    on_grid = np.isfinite(misses)
+    if on_grid.sum() < LATTICE_ON_GRID or max(lattice.spans) > n:
+        return 0
+    return largest_group(lattice.coords, on_grid & (np.nan_to_num(misses) >= MISS))
+
+
+def lattice_doubt(missed: int) -> bool:
+    """Whether ``missed`` crossings side by side (``missed_together``) put the grid in
+    doubt everywhere: a grid placed wrong at one corner is off by a fraction of a line
+    over much of the board, missing the crossings there side by side, and which points
+    it reads wrong cannot be told.  Lone misses are the lattice's own strays."""
+    return missed >= MISSED_CROSSINGS
+
+
 __all__ = [
+    "LATTICE_ON_GRID",
+    "MISS",
+    "MISSED_CROSSINGS",
     "BLURS",
     "PEAK_THRESHOLD",
     "MAX_OUTSIDE",
@@ -132,5 +189,8 @@ __all__ = [
     "STONE_SCORE",
     "crossing_lattice",
     "crossing_points",
+    "lattice_misses",
+    "missed_together",
+    "lattice_doubt",
     "lattice_grids",
 ]

@@ -73,6 +73,7 @@ def read_photo(
     """
     from PIL import Image, UnidentifiedImageError
 
+    from zerogo.scan.crossings import lattice_doubt
     from zerogo.scan.model import DEFAULT_MODEL, ModelError, load_model
     from zerogo.scan.read import (
         LINE_MARGIN,
@@ -123,6 +124,11 @@ def read_photo(
         warnings.append(
             "the board is turned by about 45 degrees: the position may be read turned"
             " by a quarter; every point is flagged"
+        )
+    if lattice_doubt(result.missed_crossings):
+        warnings.append(
+            f"the grid read misses {result.missed_crossings} crossings seen side by side"
+            " (it may be bent off by a line somewhere): every point is flagged"
         )
     if result.rival_margin < RIVAL_MARGIN:
         warnings.append(

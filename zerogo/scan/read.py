@@ -45,8 +45,10 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
    (``grid_doubt``) and those that a rival grid nearly as good reads otherwise
    (``rival_doubt``), and every point when the grid's lines barely beat the grid moved
    by a line (``line_margin``), when the board's margins around the grid are lopsided
-   (``margin_doubt``) or when the board is turned so near 45 degrees that its
-   orientation is a toss-up (``orientation_doubt``).
+   (``margin_doubt``), when the board is turned so near 45 degrees that its
+   orientation is a toss-up (``orientation_doubt``) or when the grid misses a few of
+   the crossings the network sees on it (``lattice_doubt``: a corner placed wrong
+   bends the whole grid).
 
 Picture points: ``[row, col]`` with row 0 at the top of the photo.
 """
@@ -73,8 +75,15 @@ from nn.vision.geometry import (
     snap_quadrilateral,
     warp_image,
 )
+from nn.vision.lattice import Lattice
 from nn.vision.ssd import detect
-from zerogo.scan.crossings import crossing_lattice, lattice_grids
+from zerogo.scan.crossings import (
+    crossing_lattice,
+    lattice_doubt,
+    lattice_grids,
+    lattice_misses,
+    missed_together,
+)
 from zerogo.scan.gridmaps import AREA, CROSSINGS, GridMaps, grid_outline
 from zerogo.scan.model import ScanNet
 
@@ -122,6 +131,10 @@ class ScanResult:
         board_margins: the board outline's distance beyond the grid's left, right, top
             and bottom lines, in spacings (``board_margins``); lopsided margins flag
             every point (``margin_doubt``).
+        missed_crossings: the largest group of crossings side by side, of the lattice
+            the network sees, that the grid misses by a third of a spacing or more
+            (``zerogo.scan.crossings.missed_together``); ``MISSED_CROSSINGS`` or more
+            flag every point (``lattice_doubt``).
     """
 
     size: int
@@ -137,6 +150,7 @@ class ScanResult:
     line_margin: float = float("inf")
     rival_margin: float = float("inf")
     board_margins: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    missed_crossings: int = 0
 
 
 @dataclass
@@ -277,7 +291,8 @@ class Scanner:
         quads, region = board_outlines(view)
         quads += grid_area_outlines(view, quads)
         sizes = (size,) if size is not None else SIZES
-        sized = crossing_outlines(view, quads, sizes)
+        lattice = view_lattice(view)
+        sized = crossing_outlines(view, quads, sizes, lattice)
         gray = image.astype(np.float32).mean(axis=2)
         hypotheses = grid_hypotheses(gray, view, quads, region, sizes, sized=sized)
         best = hypotheses[0]
@@ -297,6 +312,11 @@ class Scanner:
         flagged |= rival_doubt(
             view, stones, rivals, best.score - RIVAL_MARGIN, self.detection_threshold
         )
+        missed = 0
+        if lattice is not None:
+            missed = missed_together(lattice, lattice_misses(lattice, view.scale, corners, n), n)
+            if lattice_doubt(missed):
+                flagged[:] = True
         if margin_doubt(margins) or orientation_doubt(corners, n):
             flagged[:] = True
         ordered = sorted(scores.values(), reverse=True)
@@ -315,6 +335,7 @@ class Scanner:
             line_margin=lines,
             rival_margin=rival_margin,
             board_margins=margins,
+            missed_crossings=missed,
         )
 
 
@@ -550,8 +571,19 @@ def grid_area_outlines(view: NetworkView, quads: list[np.ndarray]) -> list[np.nd
     return out
 
 
+def view_lattice(view: NetworkView) -> Lattice | None:
+    """The lattice of the intersections the network sees (network pixels;
+    ``zerogo.scan.crossings.crossing_lattice``), None without grid maps or lattice."""
+    if view.grid is None:
+        return None
+    return crossing_lattice(view.grid[CROSSINGS], view.boxes, view.scores)
+
+
 def crossing_outlines(
-    view: NetworkView, quads: list[np.ndarray], sizes: tuple[int, ...]
+    view: NetworkView,
+    quads: list[np.ndarray],
+    sizes: tuple[int, ...],
+    lattice: Lattice | None = None,
 ) -> list[tuple[np.ndarray, int]]:
     """Outline candidates from the crossings map (network pixels), each with the one
     size it is for: for the best placements of each size over the lattice of the
@@ -564,7 +596,7 @@ def crossing_outlines(
     """
     if view.grid is None:
         return []
-    lattice = crossing_lattice(view.grid[CROSSINGS], view.boxes, view.scores)
+    lattice = lattice or view_lattice(view)
     if lattice is None:
         return []
     out: list[tuple[np.ndarray, int]] = []

@@ -10,9 +10,11 @@ from nn.vision.lattice import (
     find_lattice,
     fit_lattice_points,
     gaussian_blur,
+    grid_misses,
     grow_lattice,
     heat_peaks,
     isotropy,
+    largest_group,
 )
 
 # a 13-line lattice seen at an angle: lattice coordinates (0..12) to pixels
@@ -156,3 +158,36 @@ def test_too_few_points_make_no_lattice() -> None:
     _, points = lattice_points(TILTED, 2)
     assert find_lattice(points) is None
     assert find_lattice(np.zeros((0, 2))) is None
+
+
+
+def test_a_grid_through_the_crossings_misses_none_even_moved_by_lines() -> None:
+    coords, points = lattice_points(TILTED, 13)
+    misses, on_grid = grid_misses(points, TILTED, 13)
+    assert misses.max() < 1e-6 and on_grid.all()
+    # a grid moved by a whole line passes through the same crossings (not this check's)
+    shifted = TILTED @ np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    misses, on_grid = grid_misses(points, shifted, 13)
+    assert misses.max() < 1e-6
+    assert np.array_equal(on_grid, coords[:, 0] >= 1)  # the first column is beyond it
+
+
+def test_a_grid_bent_at_one_corner_misses_the_crossings_between() -> None:
+    square = np.array([[0.0, 0], [12, 0], [12, 12], [0, 12]])
+    corners = apply_homography(TILTED, square)
+    corners[2] = apply_homography(TILTED, np.array([[12.0, 11.0]]))[0]  # a line up
+    misses, on_grid = grid_misses(lattice_points(TILTED, 13)[1], homography(square, corners), 13)
+    assert on_grid[:130].all() and not on_grid[-1]  # the true corner is beyond it now
+    # the three corners left in place are met; between them and the bent one, a grid
+    # squeezed by a line over 12 misses by about half a step at most
+    assert misses[[0, 12, 156]].max() < 1e-6
+    assert 0.45 < misses.max() < np.sqrt(0.5)
+    assert (misses >= 1 / 3).sum() > 10
+
+
+def test_the_largest_group_joins_single_steps_only() -> None:
+    coords = np.array([[0, 0], [1, 0], [2, 0], [1, 1], [3, 3], [4, 4], [5, 4], [0, 2]])
+    marked = np.array([True, True, False, True, True, True, True, True])
+    assert largest_group(coords, marked) == 3  # (0,0)-(1,0)-(1,1); diagonals do not join
+    assert largest_group(coords, np.zeros(8, bool)) == 0
+    assert largest_group(coords, np.ones(8, bool)) == 4
