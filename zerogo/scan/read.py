@@ -46,9 +46,9 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
    (``rival_doubt``), and every point when the grid's lines barely beat the grid moved
    by a line (``line_margin``), when the board's margins around the grid are lopsided
    (``margin_doubt``), when the board is turned so near 45 degrees that its
-   orientation is a toss-up (``orientation_doubt``) or when the grid misses a few of
-   the crossings the network sees on it (``lattice_doubt``: a corner placed wrong
-   bends the whole grid).
+   orientation is a toss-up (``orientation_doubt``) or when the grid misses three or
+   more crossings the network sees side by side (``lattice_doubt``: a corner placed
+   wrong bends the whole grid).
 
 Picture points: ``[row, col]`` with row 0 at the top of the photo.
 """
