@@ -46,7 +46,7 @@ def replay(sgf: Path, command: str, gnugo: str, timeout: float) -> dict:
         return {"exit_status": None, "timed_out": True}
     replies = [r for r in done.stdout.split("\n\n") if r.strip()]
     return {"exit_status": done.returncode, "replies": replies[:2],
-            "crashed": done.returncode not in (0,) and len(replies) < 3}
+            "crashed": done.returncode != 0}
 
 
 def main(argv: list[str] | None = None) -> int:

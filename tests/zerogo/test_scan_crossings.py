@@ -18,7 +18,7 @@ from zerogo.scan.crossings import (
 )
 from zerogo.scan.gridmaps import AREA, CROSSINGS, GridMaps, grid_outline, grid_targets
 from zerogo.scan.positions import random_position
-from zerogo.scan.read import NetworkView, crossing_outlines
+from zerogo.scan.read import NetworkView, crossing_outlines, view_lattice
 from zerogo.scan.render import RenderConfig, render_photo
 
 TILTED_13 = np.array([[70.0, 50.0], [262.0, 78.0], [276.0, 284.0], [44.0, 262.0]])
@@ -129,17 +129,17 @@ def test_the_reading_gets_the_grid_outline_of_an_occluded_photo() -> None:
     view = NetworkView(probs, photo.boxes, np.ones(len(photo.boxes), np.float32),
                        photo.box_labels, (1.0, 1.0),
                        maps.transpose(2, 0, 1).astype(np.float32) / 255)
-    sized = crossing_outlines(view, [], (9, 13, 19))
+    sized = crossing_outlines(view, view_lattice(view), [], (9, 13, 19))
     assert {n for _, n in sized} <= {13, 19}
     truth = grid_outline(photo.corners, 13)
     spacing = float(np.linalg.norm(truth[1] - truth[0])) / 13
     assert min(same_grid(q, truth) for q, n in sized if n == 13) < 0.1 * spacing
     # an outline already among the candidates is not given twice
     outlines = [q for q, _ in sized]
-    again = crossing_outlines(view, outlines, (9, 13, 19))
+    again = crossing_outlines(view, view_lattice(view), outlines, (9, 13, 19))
     assert all(min(same_grid(q, o) for o in outlines) > 0.5 for q, _ in again)
     view.grid = None
-    assert crossing_outlines(view, [], (13,)) == []
+    assert crossing_outlines(view, view_lattice(view), [], (13,)) == []
 
 
 @pytest.mark.parametrize("hidden_columns", [0, 3, 6])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn.vision.geometry import apply_homography, homography, order_corners
+from nn.vision.geometry import UNIT_SQUARE, apply_homography, homography, order_corners
 from nn.vision.lattice import Lattice, find_lattice, grid_misses, heat_peaks, largest_group
 from zerogo.scan.gridmaps import GridMaps
 
@@ -152,8 +152,7 @@ def lattice_misses(
         (``nn.vision.lattice.grid_misses``); NaN for the points nearest no
         intersection of the grid (beyond its outer lines).
     """
-    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]) * (n - 1)
-    to_image = homography(square, np.asarray(corners, np.float64))
+    to_image = homography(UNIT_SQUARE * (n - 1), np.asarray(corners, np.float64))
     misses, on_grid = grid_misses(lattice.points * np.asarray(scale), to_image, n)
     return np.where(on_grid, misses, np.nan)
 

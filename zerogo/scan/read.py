@@ -292,7 +292,7 @@ class Scanner:
         quads += grid_area_outlines(view, quads)
         sizes = (size,) if size is not None else SIZES
         lattice = view_lattice(view)
-        sized = crossing_outlines(view, quads, sizes, lattice)
+        sized = crossing_outlines(view, lattice, quads, sizes)
         gray = image.astype(np.float32).mean(axis=2)
         hypotheses = grid_hypotheses(gray, view, quads, region, sizes, sized=sized)
         best = hypotheses[0]
@@ -580,24 +580,19 @@ def view_lattice(view: NetworkView) -> Lattice | None:
 
 
 def crossing_outlines(
-    view: NetworkView,
-    quads: list[np.ndarray],
-    sizes: tuple[int, ...],
-    lattice: Lattice | None = None,
+    view: NetworkView, lattice: Lattice | None, quads: list[np.ndarray], sizes: tuple[int, ...]
 ) -> list[tuple[np.ndarray, int]]:
     """Outline candidates from the crossings map (network pixels), each with the one
     size it is for: for the best placements of each size over the lattice of the
-    intersections the network sees (``zerogo.scan.crossings``), the grid grown by half
+    intersections the network sees (``lattice``, from ``view_lattice``: computed once
+    per reading, it also checks the grid), the grid grown by half
     a spacing (as the area's outline: the outer lines half a spacing in), unless an
     outline in ``quads`` is nearly the same; none from a model without grid maps.
 
     The intersections place the grid where an occluder has cut the board's outline and
     put the other candidates' hidden corners a few spacings off.
     """
-    if view.grid is None:
-        return []
-    lattice = lattice or view_lattice(view)
-    if lattice is None:
+    if view.grid is None or lattice is None:
         return []
     out: list[tuple[np.ndarray, int]] = []
     for n, corners, _ in lattice_grids(lattice, _grid_maps(view), sizes):
