@@ -7,7 +7,9 @@ On a split of the rendered dataset (``scripts/make_photos.py``), per board size:
   its points wrong); also with the size given (``--size``);
 * **size right**: the share of photos whose board size was found right;
 * **wrong flagged**: the share of wrongly read unoccluded points (size right) that the
-  scan flagged; **flag rate**: the share of all unoccluded points flagged;
+  scan flagged; **flag rate**: the share of all unoccluded points flagged; **turn doubt
+  photos**: photos whose every point the cross-check flagged (``read.turn_doubt``; the
+  read with the size given is not cross-checked: only its points count);
 * **detection**: AP per class (black, white), mAP@0.5 and mAP@[.5:.95] of the stone
   boxes (``nn.vision.metrics``, COCO's 101-point interpolation, up to 500 detections per
   image since a 19x19 board holds up to 361 stones);
@@ -44,7 +46,7 @@ from tqdm import tqdm
 from nn.vision.metrics import ConfusionMatrix, ImageDetections, ImageTruth, evaluate_detections
 from zerogo.scan.dataset import load_photos
 from zerogo.scan.model import DEFAULT_MODEL, load_model, save_model
-from zerogo.scan.read import NoBoardError, Scanner, working_image
+from zerogo.scan.read import NoBoardError, Scanner, turn_doubt, working_image
 
 SIZES = (9, 13, 19)
 
@@ -65,6 +67,7 @@ class Tally:
         self.flagged = 0
         self.occluded = 0
         self.occluded_flagged = 0
+        self.turn_doubt = 0
 
     def summary(self) -> dict[str, float | int]:
         def share(a: int, b: int) -> float | None:
@@ -83,6 +86,7 @@ class Tally:
             "flag_rate": share(self.flagged, self.points),
             "occluded_points": self.occluded,
             "occluded_flagged": share(self.occluded_flagged, self.occluded),
+            "turn_doubt_photos": self.turn_doubt,
         }
 
 
@@ -126,12 +130,13 @@ def score_photo(
         tally.wrong_flagged += int((wrong & found.flagged).sum())
         tally.flagged += int((found.flagged & visible).sum())
         tally.occluded_flagged += int((found.flagged & occluded).sum())
+        tally.turn_doubt += int(turn_doubt(found.turned_offset))
         confidences = found.confidence[visible]
         wrongs = wrong[visible]
     elif found is not None and found.size_confidence < 0.2:
         tally.size_warned_when_wrong += 1
     try:
-        given = scanner.read(work, view, n)
+        given = scanner.read_once(work, view, n)  # its flags are not counted: no cross-check
         tally.right_given += int(((given.stones == truth) & visible).sum())
     except NoBoardError:
         pass

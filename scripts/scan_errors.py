@@ -43,24 +43,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from nn.vision.geometry import grid_points
+from nn.vision.geometry import grid_offsets
 from zerogo.scan.dataset import load_photos
 from zerogo.scan.model import DEFAULT_MODEL, load_model
 from zerogo.scan.read import NoBoardError, Scanner, read_points, working_image
 
 SIZES = (9, 13, 19)
-
-
-def grid_error(found: np.ndarray, truth: np.ndarray, n: int) -> np.ndarray:
-    """Distance of each found intersection from the true one, in true spacings, (N, N)."""
-    a = grid_points(found, n)
-    b = grid_points(truth, n)
-    step_x = np.linalg.norm(np.diff(b, axis=1), axis=-1)
-    step_y = np.linalg.norm(np.diff(b, axis=0), axis=-1)
-    spacing = np.minimum(
-        np.pad(step_x, ((0, 0), (0, 1)), mode="edge"), np.pad(step_y, ((0, 1), (0, 0)), mode="edge")
-    )
-    return np.linalg.norm(a - b, axis=-1) / spacing
 
 
 def near(mask: np.ndarray) -> np.ndarray:
@@ -107,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             found = scanner.read(work, view, None)
             row["size_found"] = found.size
+            turned = found.turned_offset  # inf: no board or another size; nan: not checked
+            row["turned_offset"] = round(turned, 2) if np.isfinite(turned) else str(turned)
             tally["size_right"] += int(found.size == n)
             if found.size == n:
                 wrong_found = (found.stones != truth) & visible
@@ -131,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             tally["wrong_size_given"] += int(visible.sum())
             continue
         oracle, _, _ = read_points(view, true_corners, n, scanner.detection_threshold)
-        error = grid_error(given.corners, true_corners, n)
+        error = grid_offsets(given.corners, true_corners, n)
         wrong = (given.stones != truth) & visible
         tally["wrong_size_given"] += int(wrong.sum())
         tally["wrong_read"] += int(wrong.sum())

@@ -174,6 +174,30 @@ def grid_points(corners: np.ndarray, size: int) -> np.ndarray:
     return apply_homography(h, np.stack((xs, ys), axis=-1))
 
 
+def grid_offsets(corners: np.ndarray, reference: np.ndarray, size: int) -> np.ndarray:
+    """Return how far each intersection of one grid lies from another grid's.
+
+    Args:
+        corners: (4, 2) the grid measured, in the order of ``grid_points``.
+        reference: (4, 2) the grid it is measured against, same order and coordinates.
+        size: lines per side of both.
+
+    Returns:
+        (size, size): the distance of each intersection from the reference's same
+        intersection, in the reference's local spacing there (the shorter of its steps
+        to the next line across and down; a grid seen at a slant has smaller spacings
+        on its far side, where a pixel counts for more).
+    """
+    a = grid_points(corners, size)
+    b = grid_points(reference, size)
+    across = np.linalg.norm(np.diff(b, axis=1), axis=-1)
+    down = np.linalg.norm(np.diff(b, axis=0), axis=-1)
+    spacing = np.minimum(
+        np.pad(across, ((0, 0), (0, 1)), mode="edge"), np.pad(down, ((0, 1), (0, 0)), mode="edge")
+    )
+    return np.linalg.norm(a - b, axis=-1) / np.maximum(spacing, 1e-12)
+
+
 def order_corners(points: np.ndarray) -> np.ndarray:
     """Return four points as top-left, top-right, bottom-right, bottom-left.
 
@@ -787,6 +811,7 @@ __all__ = [
     "fit_lattice",
     "fit_lattice_homography",
     "fit_quadrilateral",
+    "grid_offsets",
     "grid_points",
     "homography",
     "largest_quadrilateral",

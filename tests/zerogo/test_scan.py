@@ -31,6 +31,7 @@ from zerogo.scan.positions import from_board_array, random_position, to_board_ar
 from zerogo.scan.read import (
     LINE_MARGIN,
     STONE_TO_CELL,
+    TURNED_OFFSET,
     GridHypothesis,
     NetworkView,
     Scanner,
@@ -357,7 +358,7 @@ def test_the_reading_survives_occluders_given_a_perfect_network(seed: int) -> No
     stones = random_position(size, rng, moves=size * size // 3)
     photo = render_photo(stones, rng, "shin-kaya", RenderConfig(occlusion=1.0, max_tilt=30.0))
     assert photo.occluded.any()
-    result = Scanner(ScanNet()).read(photo.image, oracle_view(photo))
+    result = Scanner(ScanNet(), turn_check=False).read(photo.image, oracle_view(photo))
     assert result.size == size
     wrong = (result.stones != stones) & ~photo.occluded
     assert not (wrong & ~result.flagged).any()
@@ -407,6 +408,61 @@ def test_a_close_rival_grid_flags_the_points_it_reads_otherwise(board_13) -> Non
     bigger = hypothesis(photo.corners, 19)
     assert grid_distance(chosen, bigger) == float("inf")
     assert rival_doubt(view, stones, [bigger], floor=bigger.score - 1).all()
+
+
+def turned_view(view: NetworkView, width: int, height: int) -> NetworkView:
+    """The view of the photo turned by half a turn (a perfect network's, turned)."""
+    boxes = np.stack(
+        [
+            width - view.boxes[:, 2],
+            height - view.boxes[:, 3],
+            width - view.boxes[:, 0],
+            height - view.boxes[:, 1],
+        ],
+        axis=1,
+    ).astype(np.float32)
+    probs = np.ascontiguousarray(view.probs[:, ::-1, ::-1])
+    return NetworkView(probs, boxes, view.scores, view.labels, view.scale)
+
+
+class OracleScanner(Scanner):
+    """A scanner with a perfect network, whose reading of the turned photo is moved by
+    ``moved`` lines down (a network fooled one way and not the other)."""
+
+    def __init__(self, photo, moved: float = 0.0) -> None:
+        super().__init__(ScanNet())
+        self.photo, self.moved = photo, moved
+        height, width = photo.mask.shape
+        self.views = {
+            True: oracle_view(photo),
+            False: turned_view(oracle_view(photo), width, height),
+        }
+
+    def look(self, image: np.ndarray, max_detections: int = 500) -> NetworkView:
+        return self.views[bool(np.array_equal(image, self.photo.image))]
+
+    def read_once(self, image: np.ndarray, view: NetworkView, size: int | None = None):
+        result = super().read_once(image, view, size)
+        if view is self.views[False] and self.moved:
+            square = UNIT_SQUARE * (result.size - 1)
+            moved = square + np.array([0.0, self.moved])
+            result.corners = apply_homography(homography(square, result.corners), moved)
+        return result
+
+
+@pytest.mark.parametrize("seed, moved", [(51, 0.0), (52, 0.0), (51, 1.0), (53, -1.0)])
+def test_a_grid_the_turned_photo_reads_elsewhere_flags_every_point(seed, moved) -> None:
+    rng = np.random.default_rng(seed)
+    size = (9, 13, 19)[seed % 3]
+    stones = random_position(size, rng, moves=size * size // 3)
+    photo = render_photo(stones, rng, "kaya", EASY)
+    scanner = OracleScanner(photo, moved)
+    result = scanner.scan(photo.image)
+    np.testing.assert_array_equal(result.stones, stones)
+    if moved:
+        assert 0.8 < result.turned_offset < 1.6 and result.flagged.all()
+    else:  # turned back, the grid lands where it was read (pixels turned right)
+        assert result.turned_offset < 0.1 and not result.flagged.all()
 
 
 def painted_view(paint: dict, boxes: list) -> NetworkView:
@@ -497,6 +553,7 @@ def test_scan_reads_rendered_photos_with_the_shipped_model(
     wrong = result.stones != stones
     assert wrong.sum() <= 1 and (result.flagged | ~wrong).all()  # any mistake is flagged
     assert result.line_margin > LINE_MARGIN and not result.flagged.all()  # a right grid
+    assert result.turned_offset < TURNED_OFFSET  # the photo turned round reads the same grid
 
 
 def test_zerogo_scan_writes_the_sgf(tmp_path, capsys) -> None:
@@ -556,3 +613,19 @@ def test_a_photo_of_an_impossible_position_is_refused_as_a_game(tmp_path) -> Non
     assert read.illegal and "not legal" in read.warnings[0]
     with pytest.raises(PhotoError, match="not legal"):
         game_from_file(path)
+
+
+@pytest.mark.parametrize("offset, says", [(1.3, "1.3 lines away"), (np.inf, "no board of this")])
+def test_a_turned_reading_elsewhere_is_a_warning_on_every_point(
+    tmp_path, monkeypatch, offset, says
+) -> None:
+    from zerogo.scan.photo import read_photo
+
+    rng = np.random.default_rng(22)
+    photo = render_photo(random_position(9, rng, moves=20), rng, "kaya", EASY)
+    path = tmp_path / "board.png"
+    Image.fromarray(photo.image).save(path)
+    monkeypatch.setattr(Scanner, "turned_offset", lambda self, image, result, size: offset)
+    read = read_photo(path)
+    assert read.result.flagged.all() and len(read.flagged) == 81
+    assert any("turned round" in w and says in w for w in read.warnings)

@@ -116,7 +116,7 @@ def test_a_perfect_network_with_maps_reads_occluded_boards(seed: int) -> None:
     size = (9, 13, 19)[seed % 3]
     stones = random_position(size, rng, moves=size * size // 3)
     photo = render_photo(stones, rng, "shin-kaya", RenderConfig(occlusion=1.0, max_tilt=30.0))
-    result = Scanner(ScanNet()).read(photo.image, oracle_view(photo))
+    result = Scanner(ScanNet(), turn_check=False).read(photo.image, oracle_view(photo))
     assert result.size == size
     assert (result.stones == stones)[~photo.occluded].mean() > 0.99
 

@@ -82,6 +82,7 @@ def read_photo(
         Scanner,
         margin_doubt,
         orientation_doubt,
+        turn_doubt,
     )
     from zerogo.scan.record import legality_problem, position_sgf, vertex
 
@@ -129,6 +130,16 @@ def read_photo(
         warnings.append(
             f"the grid read misses {result.missed_crossings} crossings seen side by side"
             " (it may be bent off by a line somewhere): every point is flagged"
+        )
+    if turn_doubt(result.turned_offset):
+        turned = (
+            "no board of this size"
+            if not np.isfinite(result.turned_offset)
+            else f"a grid {result.turned_offset:.1f} lines away"
+        )
+        warnings.append(
+            f"the photo turned round reads {turned} (the grid may be off by a line):"
+            " every point is flagged"
         )
     if result.rival_margin < RIVAL_MARGIN:
         warnings.append(

@@ -48,7 +48,13 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
    (``margin_doubt``), when the board is turned so near 45 degrees that its
    orientation is a toss-up (``orientation_doubt``) or when the grid misses three or
    more crossings the network sees side by side (``lattice_doubt``: a corner placed
-   wrong bends the whole grid).
+   wrong bends the whole grid);
+5. **the cross-check** (``Scanner.read``): the photo turned by half a turn is read
+   again, from the network's look on; when that grid, turned back, lies a line or so
+   from this one (``turn_doubt``), every point is flagged.  The network sees a board
+   turned upside down with its near side far: what fooled it once (the board's front
+   edge drawn as a line of crossings, a far edge under a hand) seldom fools it the
+   same way twice.
 
 Picture points: ``[row, col]`` with row 0 at the top of the photo.
 """
@@ -66,6 +72,7 @@ from nn.vision.geometry import (
     fit_lattice,
     fit_lattice_homography,
     fit_quadrilateral,
+    grid_offsets,
     grid_points,
     homography,
     largest_quadrilateral,
@@ -135,6 +142,10 @@ class ScanResult:
             the network sees, that the grid misses by a third of a spacing or more
             (``zerogo.scan.crossings.missed_together``); ``MISSED_CROSSINGS`` or more
             flag every point (``lattice_doubt``).
+        turned_offset: how far the grid read from the photo turned by half a turn lies
+            from this one, in lines (``Scanner.turned_offset``; nan when not checked,
+            infinite when that reading found no board or another size);
+            ``TURNED_OFFSET`` or more flag every point (``turn_doubt``).
     """
 
     size: int
@@ -151,6 +162,7 @@ class ScanResult:
     rival_margin: float = float("inf")
     board_margins: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     missed_crossings: int = 0
+    turned_offset: float = float("nan")
 
 
 @dataclass
@@ -195,6 +207,8 @@ class Scanner:
         detection_threshold: score from which a box counts at a point.
         threads: torch threads of the forward pass (None: leave torch's setting); one
             is fastest on a busy machine.
+        turn_check: read the photo a second time turned by half a turn and flag every
+            point when the two grids disagree (``turned_offset``); twice the time.
     """
 
     def __init__(
@@ -203,11 +217,13 @@ class Scanner:
         flag_threshold: float = 0.9,
         detection_threshold: float = 0.05,
         threads: int | None = 1,
+        turn_check: bool = True,
     ) -> None:
         self.model = model.eval()
         self.flag_threshold = flag_threshold
         self.detection_threshold = detection_threshold
         self.threads = threads
+        self.turn_check = turn_check
 
     # -- step 1 ---------------------------------------------------------------------
     @torch.no_grad()
@@ -283,7 +299,48 @@ class Scanner:
         return corners
 
     def read(self, image: np.ndarray, view: NetworkView, size: int | None = None) -> ScanResult:
-        """Steps 2-4 on a working image and the network's view of it.
+        """Steps 2-4 on a working image and the network's view of it, cross-checked.
+
+        The reading is checked against a second one of the image turned by half a turn
+        (``turned_offset``, when the scanner's ``turn_check`` is on): a grid that moves
+        by ``TURNED_OFFSET`` lines or more, or a size that changes, flags every point.
+
+        Raises:
+            NoBoardError: when no board or no grid is found.
+        """
+        result = self.read_once(image, view, size)
+        if self.turn_check:
+            result.turned_offset = self.turned_offset(image, result, size)
+            if turn_doubt(result.turned_offset):
+                result.flagged[:] = True
+        return result
+
+    def turned_offset(self, image: np.ndarray, result: ScanResult, size: int | None) -> float:
+        """How far the grid read from ``image`` turned by half a turn lies from ``result``'s.
+
+        The turned image is looked at and read afresh (the board size found again
+        unless ``size`` is given) and its grid turned back.
+
+        Returns:
+            The largest distance of an intersection from ``result``'s, in ``result``'s
+            spacings (``grid_offsets``); infinite when the turned image shows no board
+            or a board of another size.
+        """
+        turned = np.ascontiguousarray(image[::-1, ::-1])
+        try:
+            other = self.read_once(turned, self.look(turned), size)
+        except NoBoardError:
+            return float("inf")
+        if other.size != result.size:
+            return float("inf")
+        height, width = image.shape[:2]
+        back = order_corners(np.array([width, height], np.float64) - other.corners)
+        return float(grid_offsets(back, result.corners, result.size).max())
+
+    def read_once(
+        self, image: np.ndarray, view: NetworkView, size: int | None = None
+    ) -> ScanResult:
+        """Steps 2-4 on a working image and the network's view of it, not cross-checked.
 
         Raises:
             NoBoardError: when no board or no grid is found.
@@ -1407,6 +1464,18 @@ def margin_doubt(margins: tuple[float, float, float, float]) -> bool:
     left, right, top, bottom = margins
     lopsided = max(abs(left - right), abs(top - bottom)) > MARGIN_ASYMMETRY
     return bool(lopsided or min(margins) < MARGIN_FLOOR)
+
+
+TURNED_OFFSET = 0.75
+"""Lines by which the grid read from the photo turned by half a turn may lie from the
+grid read from the photo before every point is flagged (``turn_doubt``)."""
+
+
+def turn_doubt(offset: float) -> bool:
+    """Whether the reading of the turned photo (``Scanner.turned_offset``) puts the
+    whole grid in doubt: its grid off by ``TURNED_OFFSET`` lines or more, no board or
+    another size (nan, not checked, is no doubt)."""
+    return bool(offset >= TURNED_OFFSET)
 
 
 ORIENTATION_TIE = 0.25

@@ -13,6 +13,7 @@ from nn.vision.geometry import (
     fit_lattice,
     fit_lattice_homography,
     fit_quadrilateral,
+    grid_offsets,
     grid_points,
     homography,
     largest_quadrilateral,
@@ -84,6 +85,24 @@ def test_grid_points_follow_perspective() -> None:
     t = np.linspace(0, 180, 19)
     xs, ys = np.meshgrid(t, t)
     np.testing.assert_allclose(grid, apply_homography(h, np.stack((xs, ys), -1)), atol=1e-6)
+
+
+def test_grid_offsets_count_whole_lines_in_the_reference_spacing() -> None:
+    rng = np.random.default_rng(5)
+    h = random_homography(rng)
+    square = UNIT_SQUARE * 12
+    reference = apply_homography(h, square)
+    np.testing.assert_allclose(grid_offsets(reference, reference, 13), 0.0, atol=1e-9)
+    moved = apply_homography(h, square + np.array([0.0, 1.0]))  # one line down
+    offsets = grid_offsets(moved, reference, 13)
+    # one line is one spacing where the grid's own steps are measured along it; across
+    # a slanted grid the shorter step may be the other way, so it is at least one
+    assert offsets.shape == (13, 13)
+    assert np.all(offsets >= 1.0 - 1e-6) and np.median(offsets) < 1.5
+    assert (
+        grid_offsets(moved, reference, 13).max()
+        > grid_offsets(apply_homography(h, square + np.array([0.0, 0.3])), reference, 13).max()
+    )
 
 
 def test_order_corners_and_convex_hull() -> None:

@@ -1,0 +1,142 @@
+"""Tune the scan's cross-check: how far the photo turned round reads the grid from the photo.
+
+For every photo of a split of the rendered dataset (``scripts/make_photos.py``) the scan
+reads the photo without the cross-check (``Scanner.read_once``, size found) and then
+the photo turned by half a turn (``Scanner.turned_offset``), and one row is written per
+photo: the grid's true error (largest, in spacings; ``nn.vision.geometry.grid_offsets``
+against the labelled corners), the turned offset (None: no board or another size), the
+wrong unoccluded points and how many of them the reading left unflagged, the right ones
+and how many it flagged, and whether it already flagged every point.
+
+The summary, per board size and for each offset threshold of ``--thresholds``: the
+photos the cross-check would flag whole, the right points that only it would flag (as a
+share of the unoccluded points), the unflagged wrong points it would catch, and its
+false alarms (grids within ``--right`` of the truth, not already flagged whole).
+
+    nice -n 5 .venv/bin/python scripts/scan_turn_check.py --data data/scan/tune-occluded \\
+        --out benchmarks/scan/turn-check-occluded-hard.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from nn.vision.geometry import grid_offsets, order_corners
+from zerogo.scan.dataset import load_photos
+from zerogo.scan.model import DEFAULT_MODEL, load_model
+from zerogo.scan.read import NoBoardError, Scanner, working_image
+
+SIZES = (9, 13, 19)
+THRESHOLDS = (0.5, 0.75, 1.0, 1.5)
+
+
+def photo_row(scanner: Scanner, data, i: int) -> dict:
+    """Read photo ``i`` and its turned copy; return its row."""
+    n = int(data.sizes[i])
+    truth, visible = data.position(i), ~data.occluded_points(i)
+    work = working_image(data.images[i])
+    height, width = data.images[i].shape[:2]
+    scale = np.array([work.shape[1] / width, work.shape[0] / height])
+    true_corners = order_corners(data.corners[i].astype(np.float64) * scale)
+    row: dict = {"index": i, "size": n, "size_found": None}
+    try:
+        found = scanner.read_once(work, scanner.look(work), None)
+    except NoBoardError:
+        return row
+    row["size_found"] = found.size
+    if found.size != n:
+        return row
+    wrong = (found.stones != truth) & visible
+    right = ~wrong & visible
+    offset = scanner.turned_offset(work, found, None)
+    row.update(
+        grid_error=round(float(grid_offsets(found.corners, true_corners, n).max()), 3),
+        turned_offset=round(offset, 3) if math.isfinite(offset) else None,
+        wrong=int(wrong.sum()),
+        wrong_unflagged=int((wrong & ~found.flagged).sum()),
+        right=int(right.sum()),
+        right_flagged=int((right & found.flagged).sum()),
+        all_flagged=bool(found.flagged.all()),
+    )
+    return row
+
+
+def summarise(rows: list[dict], thresholds: tuple[float, ...], right_error: float) -> dict:
+    """Per size: the reading's counts and what each threshold would add."""
+    out = {}
+    for n in SIZES:
+        read = [r for r in rows if r["size"] == n and r["size_found"] == n]
+        if not read:
+            continue
+        points = sum(r["wrong"] + r["right"] for r in read)
+        entry: dict = {
+            "photos": sum(r["size"] == n for r in rows),
+            "size_right": len(read),
+            "wrong": sum(r["wrong"] for r in read),
+            "wrong_unflagged": sum(r["wrong_unflagged"] for r in read),
+            "flag_rate_right": round(sum(r["right_flagged"] for r in read) / points, 5),
+        }
+        for t in thresholds:
+            fired = [r for r in read if r["turned_offset"] is None or r["turned_offset"] >= t]
+            false = [
+                r["index"] for r in fired if r["grid_error"] < right_error and not r["all_flagged"]
+            ]
+            newly = sum(r["right"] - r["right_flagged"] for r in fired if not r["all_flagged"])
+            entry[f"at_{t}"] = {
+                "photos": len(fired),
+                "right_newly_flagged": round(newly / points, 5),
+                "wrong_caught": sum(r["wrong_unflagged"] for r in fired),
+                "false_alarms": false,
+            }
+        out[str(n)] = entry
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--split", default="validation")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--thresholds", type=float, nargs="+", default=list(THRESHOLDS))
+    parser.add_argument(
+        "--right", type=float, default=0.3, help="grid error (spacings) under which a grid is right"
+    )
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    model, meta = load_model(args.model)
+    scanner = Scanner(model, flag_threshold=float(meta.get("flag_threshold", 0.9)))
+    data = load_photos(args.data / args.split, args.limit)
+    start = time.perf_counter()
+    rows = [
+        photo_row(scanner, data, i)
+        for i in tqdm(range(len(data)), desc="scan", unit="photo", file=sys.stderr)
+    ]
+    result = {
+        "command": " ".join(["python"] + sys.argv),
+        "data": str(args.data / args.split),
+        "right_error": args.right,
+        "seconds": round(time.perf_counter() - start, 1),
+        "per_size": summarise(rows, tuple(args.thresholds), args.right),
+        "photos": rows,
+    }
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+    print(json.dumps(result["per_size"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
