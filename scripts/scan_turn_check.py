@@ -11,7 +11,10 @@ and how many it flagged, and whether it already flagged every point.
 The summary, per board size and for each offset threshold of ``--thresholds``: the
 photos the cross-check would flag whole, the right points that only it would flag (as a
 share of the unoccluded points), the unflagged wrong points it would catch, and its
-false alarms (grids within ``--right`` of the truth, not already flagged whole).
+false alarms (grids within ``--right`` of the truth, not already flagged whole).  And
+``points_check``: what flagging the points that the turned reading calls otherwise would
+add on the photos the whole-grid check leaves (``read.TURNED_OFFSET``) and no other
+doubt flags whole: right points newly flagged (share) and unflagged wrong points caught.
 
     nice -n 5 .venv/bin/python scripts/scan_turn_check.py --data data/scan/tune-occluded \\
         --out benchmarks/scan/turn-check-occluded-hard.json
@@ -33,7 +36,7 @@ from tqdm import tqdm
 from nn.vision.geometry import grid_offsets, order_corners
 from zerogo.scan.dataset import load_photos
 from zerogo.scan.model import DEFAULT_MODEL, load_model
-from zerogo.scan.read import NoBoardError, Scanner, working_image
+from zerogo.scan.read import NoBoardError, Scanner, turn_doubt, working_image
 
 SIZES = (9, 13, 19)
 THRESHOLDS = (0.5, 0.75, 1.0, 1.5)
@@ -57,7 +60,12 @@ def photo_row(scanner: Scanner, data, i: int) -> dict:
         return row
     wrong = (found.stones != truth) & visible
     right = ~wrong & visible
-    offset = scanner.turned_offset(work, found, None)
+    other = scanner.turned_reading(work, None)
+    offset = float("inf")
+    differ = np.zeros_like(wrong)
+    if other is not None and other.size == n:
+        offset = float(grid_offsets(other.corners, found.corners, n).max())
+        differ = (other.stones != found.stones) & visible
     row.update(
         grid_error=round(float(grid_offsets(found.corners, true_corners, n).max()), 3),
         turned_offset=round(offset, 3) if math.isfinite(offset) else None,
@@ -66,8 +74,15 @@ def photo_row(scanner: Scanner, data, i: int) -> dict:
         right=int(right.sum()),
         right_flagged=int((right & found.flagged).sum()),
         all_flagged=bool(found.flagged.all()),
+        points_differ=int(differ.sum()),
+        differ_wrong_unflagged=int((differ & wrong & ~found.flagged).sum()),
+        differ_right_unflagged=int((differ & right & ~found.flagged).sum()),
     )
     return row
+
+
+def _offset(row: dict) -> float:
+    return float("inf") if row["turned_offset"] is None else row["turned_offset"]
 
 
 def summarise(rows: list[dict], thresholds: tuple[float, ...], right_error: float) -> dict:
@@ -86,7 +101,7 @@ def summarise(rows: list[dict], thresholds: tuple[float, ...], right_error: floa
             "flag_rate_right": round(sum(r["right_flagged"] for r in read) / points, 5),
         }
         for t in thresholds:
-            fired = [r for r in read if r["turned_offset"] is None or r["turned_offset"] >= t]
+            fired = [r for r in read if _offset(r) >= t]
             false = [
                 r["index"] for r in fired if r["grid_error"] < right_error and not r["all_flagged"]
             ]
@@ -97,6 +112,13 @@ def summarise(rows: list[dict], thresholds: tuple[float, ...], right_error: floa
                 "wrong_caught": sum(r["wrong_unflagged"] for r in fired),
                 "false_alarms": false,
             }
+        kept = [r for r in read if not turn_doubt(_offset(r)) and not r["all_flagged"]]
+        entry["points_check"] = {  # flag the points the turned reading calls otherwise
+            "right_newly_flagged": round(
+                sum(r["differ_right_unflagged"] for r in kept) / points, 5
+            ),
+            "wrong_caught": sum(r["differ_wrong_unflagged"] for r in kept),
+        }
         out[str(n)] = entry
     return out
 

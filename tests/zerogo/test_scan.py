@@ -463,6 +463,9 @@ def test_a_grid_the_turned_photo_reads_elsewhere_flags_every_point(seed, moved) 
         assert 0.8 < result.turned_offset < 1.6 and result.flagged.all()
     else:  # turned back, the grid lands where it was read (pixels turned right)
         assert result.turned_offset < 0.1 and not result.flagged.all()
+        back = scanner.turned_reading(photo.image, None)
+        np.testing.assert_array_equal(back.stones, stones)  # its points turned back too
+        np.testing.assert_allclose(back.corners, result.corners, atol=0.5)
 
 
 def painted_view(paint: dict, boxes: list) -> NetworkView:

@@ -315,27 +315,50 @@ class Scanner:
                 result.flagged[:] = True
         return result
 
-    def turned_offset(self, image: np.ndarray, result: ScanResult, size: int | None) -> float:
-        """How far the grid read from ``image`` turned by half a turn lies from ``result``'s.
+    def turned_reading(self, image: np.ndarray, size: int | None) -> ScanResult | None:
+        """Read ``image`` turned by half a turn afresh and turn the reading back.
 
-        The turned image is looked at and read afresh (the board size found again
-        unless ``size`` is given) and its grid turned back.
+        The turned image is looked at and read without the cross-check (the board size
+        found again unless ``size`` is given).  Its grid and board corners come back in
+        ``image``'s pixels, ordered as ``order_corners`` orders them, and its points
+        (stones, confidence, hidden, flags) are turned to match, so that they compare
+        point by point with a reading of ``image`` itself.
 
         Returns:
-            The largest distance of an intersection from ``result``'s, in ``result``'s
-            spacings (``grid_offsets``); infinite when the turned image shows no board
-            or a board of another size.
+            The reading, or None when the turned image shows no board.
         """
         turned = np.ascontiguousarray(image[::-1, ::-1])
         try:
             other = self.read_once(turned, self.look(turned), size)
         except NoBoardError:
-            return float("inf")
-        if other.size != result.size:
-            return float("inf")
+            return None
         height, width = image.shape[:2]
-        back = order_corners(np.array([width, height], np.float64) - other.corners)
-        return float(grid_offsets(back, result.corners, result.size).max())
+        far = np.array([width, height], np.float64)
+        back = far - other.corners
+        ordered = order_corners(back)
+        # the corner of the turned reading that is now top-left: its points turn with it
+        quarter = int(np.argmin(np.linalg.norm(back - ordered[0], axis=1)))
+        other.corners = ordered
+        other.board_corners = order_corners(far - other.board_corners)
+        other.stones = np.rot90(other.stones, quarter).copy()
+        other.confidence = np.rot90(other.confidence, quarter).copy()
+        other.hidden = np.rot90(other.hidden, quarter).copy()
+        other.flagged = np.rot90(other.flagged, quarter).copy()
+        return other
+
+    def turned_offset(self, image: np.ndarray, result: ScanResult, size: int | None) -> float:
+        """How far the grid read from ``image`` turned by half a turn lies from ``result``'s.
+
+        Returns:
+            The largest distance of an intersection of the turned reading's grid
+            (``turned_reading``) from ``result``'s, in ``result``'s spacings
+            (``grid_offsets``); infinite when the turned image shows no board or a
+            board of another size.
+        """
+        other = self.turned_reading(image, size)
+        if other is None or other.size != result.size:
+            return float("inf")
+        return float(grid_offsets(other.corners, result.corners, result.size).max())
 
     def read_once(
         self, image: np.ndarray, view: NetworkView, size: int | None = None
