@@ -36,7 +36,7 @@ from tqdm import tqdm
 from nn.vision.geometry import grid_offsets, order_corners
 from zerogo.scan.dataset import load_photos
 from zerogo.scan.model import DEFAULT_MODEL, load_model
-from zerogo.scan.read import NoBoardError, Scanner, turn_doubt, working_image
+from zerogo.scan.read import NoBoardError, Scanner, reading_offset, turn_doubt, working_image
 
 SIZES = (9, 13, 19)
 THRESHOLDS = (0.5, 0.75, 1.0, 1.5)
@@ -61,10 +61,9 @@ def photo_row(scanner: Scanner, data, i: int) -> dict:
     wrong = (found.stones != truth) & visible
     right = ~wrong & visible
     other = scanner.turned_reading(work, None)
-    offset = float("inf")
+    offset = reading_offset(other, found)
     differ = np.zeros_like(wrong)
-    if other is not None and other.size == n:
-        offset = float(grid_offsets(other.corners, found.corners, n).max())
+    if math.isfinite(offset):  # a board of the same size: its points compare
         differ = (other.stones != found.stones) & visible
     row.update(
         grid_error=round(float(grid_offsets(found.corners, true_corners, n).max()), 3),

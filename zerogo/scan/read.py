@@ -340,10 +340,8 @@ class Scanner:
         quarter = int(np.argmin(np.linalg.norm(back - ordered[0], axis=1)))
         other.corners = ordered
         other.board_corners = order_corners(far - other.board_corners)
-        other.stones = np.rot90(other.stones, quarter).copy()
-        other.confidence = np.rot90(other.confidence, quarter).copy()
-        other.hidden = np.rot90(other.hidden, quarter).copy()
-        other.flagged = np.rot90(other.flagged, quarter).copy()
+        for name in ("stones", "confidence", "hidden", "flagged"):
+            setattr(other, name, np.rot90(getattr(other, name), quarter).copy())
         return other
 
     def turned_offset(self, image: np.ndarray, result: ScanResult, size: int | None) -> float:
@@ -355,10 +353,7 @@ class Scanner:
             (``grid_offsets``); infinite when the turned image shows no board or a
             board of another size.
         """
-        other = self.turned_reading(image, size)
-        if other is None or other.size != result.size:
-            return float("inf")
-        return float(grid_offsets(other.corners, result.corners, result.size).max())
+        return reading_offset(self.turned_reading(image, size), result)
 
     def read_once(
         self, image: np.ndarray, view: NetworkView, size: int | None = None
@@ -1492,6 +1487,15 @@ def margin_doubt(margins: tuple[float, float, float, float]) -> bool:
 TURNED_OFFSET = 0.75
 """Lines by which the grid read from the photo turned by half a turn may lie from the
 grid read from the photo before every point is flagged (``turn_doubt``)."""
+
+
+def reading_offset(other: ScanResult | None, result: ScanResult) -> float:
+    """The largest distance of an intersection of ``other``'s grid from ``result``'s, in
+    ``result``'s spacings (``grid_offsets``); infinite when ``other`` is None (no board)
+    or of another size."""
+    if other is None or other.size != result.size:
+        return float("inf")
+    return float(grid_offsets(other.corners, result.corners, result.size).max())
 
 
 def turn_doubt(offset: float) -> bool:
