@@ -21,7 +21,9 @@ On a split of the rendered dataset (``scripts/make_photos.py``), per board size:
 ``--gui N`` adds the shift test: N positions per size drawn by zerogo's own GUI board
 view (pygame, headless), which the renderer did not make.  ``--calibrate`` chooses the
 flag threshold on the validation split (the lowest confidence that still flags 97% of
-its wrong points, at most 0.9) and writes it into the model's meta.
+its wrong points, at most 0.9) and writes it into the model's meta; ``--set-threshold T
+--calibrated-on TEXT`` writes a threshold chosen elsewhere (the two readings' vote on
+the tuning sets, ``scripts/scan_turn_check.py``) and what it was chosen on.
 
     nice -n 5 .venv/bin/python scripts/eval_scan.py --data data/scan/photos --calibrate
     nice -n 5 .venv/bin/python scripts/eval_scan.py --data data/scan/photos --split test \\
@@ -268,12 +270,26 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="choose the flag threshold on the validation split, store it",
     )
+    parser.add_argument(
+        "--set-threshold", type=float, default=None, help="store this flag threshold, exit"
+    )
+    parser.add_argument("--calibrated-on", default=None, help="with --set-threshold: the sets")
     parser.add_argument("--gui", type=int, default=0, help="GUI screenshots per size (shift test)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     model, meta = load_model(args.model)
+    if args.set_threshold is not None:
+        if not 0 < args.set_threshold < 1 or not args.calibrated_on:
+            parser.error("--set-threshold takes a value in (0, 1) and --calibrated-on")
+        meta.update(flag_threshold=args.set_threshold, calibrated_on=args.calibrated_on)
+        meta.pop("calibration_wrong_points", None)
+        save_model(model, args.model, meta)
+        print(
+            json.dumps({"flag_threshold": args.set_threshold, "calibrated_on": args.calibrated_on})
+        )
+        return 0
     if args.calibrate:
         scanner = Scanner(model, flag_threshold=1.0)
         data = load_photos(args.data / "validation", args.limit)

@@ -15,6 +15,13 @@ false alarms (grids within ``--right`` of the truth, not already flagged whole).
 ``points_check``: what flagging the points that the turned reading calls otherwise would
 add on the photos the whole-grid check leaves (``read.TURNED_OFFSET``) and no other
 doubt flags whole: right points newly flagged (share) and unflagged wrong points caught.
+And ``two_views``, on the same photos, for each confidence threshold of
+``--vote-thresholds``: what the two readings' vote (``read.two_view_confidence``: those
+points, and those whose mean confidence is under the threshold) would add with the
+scanner's ``flag_threshold`` at that threshold.  The photos are read at the lowest of
+them (0.9 by default), whatever the model's meta says: a reading's flags at a higher
+threshold are its flags at the lowest and its points under the higher one.  The
+reading's own counts above (``wrong_unflagged``, ``flag_rate_right``) are at the lowest.
 
     nice -n 5 .venv/bin/python scripts/scan_turn_check.py --data data/scan/tune-occluded \\
         --out benchmarks/scan/turn-check-occluded-hard.json
@@ -36,13 +43,31 @@ from tqdm import tqdm
 from nn.vision.geometry import grid_offsets, order_corners
 from zerogo.scan.dataset import load_photos
 from zerogo.scan.model import DEFAULT_MODEL, load_model
-from zerogo.scan.read import NoBoardError, Scanner, reading_offset, turn_doubt, working_image
+from zerogo.scan.read import (
+    NoBoardError,
+    Scanner,
+    reading_offset,
+    turn_doubt,
+    two_view_confidence,
+    working_image,
+)
 
 SIZES = (9, 13, 19)
 THRESHOLDS = (0.5, 0.75, 1.0, 1.5)
+VOTE_THRESHOLDS = (0.9, 0.93, 0.95, 0.97)
 
 
-def photo_row(scanner: Scanner, data, i: int) -> dict:
+def _vote(found, other, wrong, right, thresholds) -> dict:
+    """Per vote threshold: [unflagged wrong points, unflagged right points] it flags."""
+    confidence, differ = two_view_confidence(found, other)
+    out = {}
+    for t in thresholds:
+        newly = (differ | (confidence < t) | (found.confidence < t)) & ~found.flagged
+        out[str(t)] = [int((newly & wrong).sum()), int((newly & right).sum())]
+    return out
+
+
+def photo_row(scanner: Scanner, data, i: int, votes: tuple[float, ...] = VOTE_THRESHOLDS) -> dict:
     """Read photo ``i`` and its turned copy; return its row."""
     n = int(data.sizes[i])
     truth, visible = data.position(i), ~data.occluded_points(i)
@@ -63,8 +88,10 @@ def photo_row(scanner: Scanner, data, i: int) -> dict:
     other = scanner.turned_reading(work, None)
     offset = reading_offset(other, found)
     differ = np.zeros_like(wrong)
+    vote = {str(t): [0, 0] for t in votes}
     if math.isfinite(offset):  # a board of the same size: its points compare
         differ = (other.stones != found.stones) & visible
+        vote = _vote(found, other, wrong, right, votes)
     row.update(
         grid_error=round(float(grid_offsets(found.corners, true_corners, n).max()), 3),
         turned_offset=round(offset, 3) if math.isfinite(offset) else None,
@@ -76,6 +103,7 @@ def photo_row(scanner: Scanner, data, i: int) -> dict:
         points_differ=int(differ.sum()),
         differ_wrong_unflagged=int((differ & wrong & ~found.flagged).sum()),
         differ_right_unflagged=int((differ & right & ~found.flagged).sum()),
+        two_views=vote,
     )
     return row
 
@@ -84,7 +112,12 @@ def _offset(row: dict) -> float:
     return float("inf") if row["turned_offset"] is None else row["turned_offset"]
 
 
-def summarise(rows: list[dict], thresholds: tuple[float, ...], right_error: float) -> dict:
+def summarise(
+    rows: list[dict],
+    thresholds: tuple[float, ...],
+    right_error: float,
+    votes: tuple[float, ...] = VOTE_THRESHOLDS,
+) -> dict:
     """Per size: the reading's counts and what each threshold would add."""
     out = {}
     for n in SIZES:
@@ -118,8 +151,25 @@ def summarise(rows: list[dict], thresholds: tuple[float, ...], right_error: floa
             ),
             "wrong_caught": sum(r["differ_wrong_unflagged"] for r in kept),
         }
+        entry["two_views"] = {  # the two readings' vote at each threshold
+            str(t): {
+                "right_newly_flagged": round(
+                    sum(r["two_views"][str(t)][1] for r in kept) / points, 5
+                ),
+                "wrong_caught": sum(r["two_views"][str(t)][0] for r in kept),
+            }
+            for t in votes
+        }
         out[str(n)] = entry
     return out
+
+
+def render(result: dict) -> str:
+    """The record as JSON: indented, but one line per photo row."""
+    rows = result["photos"]
+    text = json.dumps({**result, "photos": []}, indent=2)
+    lines = ",\n".join("    " + json.dumps(row) for row in rows)
+    return text.replace('"photos": []', '"photos": [\n' + lines + "\n  ]") if rows else text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,18 +179,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--thresholds", type=float, nargs="+", default=list(THRESHOLDS))
+    parser.add_argument("--vote-thresholds", type=float, nargs="+", default=list(VOTE_THRESHOLDS))
     parser.add_argument(
         "--right", type=float, default=0.3, help="grid error (spacings) under which a grid is right"
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    model, meta = load_model(args.model)
-    scanner = Scanner(model, flag_threshold=float(meta.get("flag_threshold", 0.9)))
+    model, _ = load_model(args.model)
+    scanner = Scanner(model, flag_threshold=min(args.vote_thresholds))
     data = load_photos(args.data / args.split, args.limit)
     start = time.perf_counter()
     rows = [
-        photo_row(scanner, data, i)
+        photo_row(scanner, data, i, tuple(args.vote_thresholds))
         for i in tqdm(range(len(data)), desc="scan", unit="photo", file=sys.stderr)
     ]
     result = {
@@ -148,10 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         "data": str(args.data / args.split),
         "right_error": args.right,
         "seconds": round(time.perf_counter() - start, 1),
-        "per_size": summarise(rows, tuple(args.thresholds), args.right),
+        "per_size": summarise(
+            rows, tuple(args.thresholds), args.right, tuple(args.vote_thresholds)
+        ),
         "photos": rows,
     }
-    text = json.dumps(result, indent=2)
+    text = render(result)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n")

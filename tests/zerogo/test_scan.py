@@ -25,6 +25,7 @@ from nn.vision.geometry import (
 )
 from tests.conftest import parse_diagram
 from zerogo.cli import main
+from zerogo.scan import read as scan_read
 from zerogo.scan.dataset import PositionPool, load_photos, render_many, write_shard
 from zerogo.scan.model import DEFAULT_MODEL, ScanNet, load_model, save_model
 from zerogo.scan.positions import from_board_array, random_position, to_board_array
@@ -35,6 +36,7 @@ from zerogo.scan.read import (
     GridHypothesis,
     NetworkView,
     Scanner,
+    ScanResult,
     board_margins,
     board_outline,
     board_outlines,
@@ -54,6 +56,7 @@ from zerogo.scan.read import (
     refine_grid,
     rival_doubt,
     slide_grid,
+    two_view_confidence,
 )
 from zerogo.scan.record import diagram, position_sgf
 from zerogo.scan.render import (
@@ -427,11 +430,12 @@ def turned_view(view: NetworkView, width: int, height: int) -> NetworkView:
 
 class OracleScanner(Scanner):
     """A scanner with a perfect network, whose reading of the turned photo is moved by
-    ``moved`` lines down (a network fooled one way and not the other)."""
+    ``moved`` lines down (a network fooled one way and not the other) and, with
+    ``miss``, calls its first stone empty with confidence 0.95."""
 
-    def __init__(self, photo, moved: float = 0.0) -> None:
+    def __init__(self, photo, moved: float = 0.0, miss: bool = False) -> None:
         super().__init__(ScanNet())
-        self.photo, self.moved = photo, moved
+        self.photo, self.moved, self.miss = photo, moved, miss
         height, width = photo.mask.shape
         self.views = {
             True: oracle_view(photo),
@@ -447,6 +451,9 @@ class OracleScanner(Scanner):
             square = UNIT_SQUARE * (result.size - 1)
             moved = square + np.array([0.0, self.moved])
             result.corners = apply_homography(homography(square, result.corners), moved)
+        if view is self.views[False] and self.miss:
+            row, col = np.argwhere(result.stones)[0]
+            result.stones[row, col], result.confidence[row, col] = 0, 0.95
         return result
 
 
@@ -466,6 +473,35 @@ def test_a_grid_the_turned_photo_reads_elsewhere_flags_every_point(seed, moved) 
         back = scanner.turned_reading(photo.image, None)
         np.testing.assert_array_equal(back.stones, stones)  # its points turned back too
         np.testing.assert_allclose(back.corners, result.corners, atol=0.5)
+
+
+def test_a_stone_the_turned_reading_misses_is_flagged() -> None:
+    rng = np.random.default_rng(54)
+    stones = random_position(9, rng, moves=27)
+    photo = render_photo(stones, rng, "kaya", EASY)
+    plain = OracleScanner(photo).scan(photo.image)
+    result = OracleScanner(photo, miss=True).scan(photo.image)
+    np.testing.assert_array_equal(result.stones, stones)  # the first reading's calls stand
+    newly = result.flagged & ~plain.flagged
+    assert newly.sum() == 1 and stones[newly][0] != 0
+    # its confidence: the mean of the first reading's and 1 - 0.95
+    np.testing.assert_allclose(result.confidence[newly], (plain.confidence[newly] + 0.05) / 2)
+    np.testing.assert_array_equal(result.confidence[~newly], plain.confidence[~newly])
+
+
+def test_two_views_average_their_confidence_and_flag_what_they_call_otherwise() -> None:
+    def reading(stones, confidence) -> ScanResult:
+        n = len(stones)
+        return ScanResult(
+            n, np.array(stones, np.int8), np.array(confidence), np.zeros((n, n), bool),
+            np.zeros((n, n), bool), np.zeros((4, 2)), np.zeros((4, 2)),
+        )  # fmt: skip
+
+    first = reading([[1, 0], [2, 0]], [[0.99, 0.97], [0.92, 0.6]])
+    other = reading([[1, 0], [2, 1]], [[0.95, 0.81], [0.8, 0.7]])
+    confidence, differ = two_view_confidence(first, other)
+    np.testing.assert_allclose(confidence, [[0.97, 0.89], [0.86, 0.45]])
+    np.testing.assert_array_equal(differ, [[False, False], [False, True]])
 
 
 def painted_view(paint: dict, boxes: list) -> NetworkView:
@@ -628,7 +664,7 @@ def test_a_turned_reading_elsewhere_is_a_warning_on_every_point(
     photo = render_photo(random_position(9, rng, moves=20), rng, "kaya", EASY)
     path = tmp_path / "board.png"
     Image.fromarray(photo.image).save(path)
-    monkeypatch.setattr(Scanner, "turned_offset", lambda self, image, result, size: offset)
+    monkeypatch.setattr(scan_read, "reading_offset", lambda other, result: offset)
     read = read_photo(path)
     assert read.result.flagged.all() and len(read.flagged) == 81
     assert any("turned round" in w and says in w for w in read.warnings)

@@ -54,7 +54,9 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
    from this one (``turn_doubt``), every point is flagged.  The network sees a board
    turned upside down with its near side far: what fooled it once (the board's front
    edge drawn as a line of crossings, a far edge under a hand) seldom fools it the
-   same way twice.
+   same way twice.  On the same grid, the two readings vote on every point: its
+   confidence is the mean of theirs, and a point they call otherwise, or whose mean
+   falls under ``flag_threshold``, is flagged (``two_view_confidence``).
 
 Picture points: ``[row, col]`` with row 0 at the top of the photo.
 """
@@ -143,9 +145,9 @@ class ScanResult:
             (``zerogo.scan.crossings.missed_together``); ``MISSED_CROSSINGS`` or more
             flag every point (``lattice_doubt``).
         turned_offset: how far the grid read from the photo turned by half a turn lies
-            from this one, in lines (``Scanner.turned_offset``; nan when not checked,
-            infinite when that reading found no board or another size);
-            ``TURNED_OFFSET`` or more flag every point (``turn_doubt``).
+            from this one, in lines (``Scanner.turned_reading``, ``reading_offset``;
+            nan when not checked, infinite when that reading found no board or another
+            size); ``TURNED_OFFSET`` or more flag every point (``turn_doubt``).
     """
 
     size: int
@@ -203,12 +205,14 @@ class Scanner:
 
     Args:
         model: the network (put in eval mode).
-        flag_threshold: confidence below which a point is flagged.
+        flag_threshold: confidence below which a point is flagged (a model file's meta
+            carries the threshold chosen for it: ``meta["flag_threshold"]``).
         detection_threshold: score from which a box counts at a point.
         threads: torch threads of the forward pass (None: leave torch's setting); one
             is fastest on a busy machine.
-        turn_check: read the photo a second time turned by half a turn and flag every
-            point when the two grids disagree (``turned_offset``); twice the time.
+        turn_check: read the photo a second time turned by half a turn: flag every
+            point when the two grids disagree (``turn_doubt``), else give each point
+            both readings' confidence (``two_view_confidence``); twice the time.
     """
 
     def __init__(
@@ -302,17 +306,25 @@ class Scanner:
         """Steps 2-4 on a working image and the network's view of it, cross-checked.
 
         The reading is checked against a second one of the image turned by half a turn
-        (``turned_offset``, when the scanner's ``turn_check`` is on): a grid that moves
-        by ``TURNED_OFFSET`` lines or more, or a size that changes, flags every point.
+        (``turned_reading``, when the scanner's ``turn_check`` is on): a grid that moves
+        by ``TURNED_OFFSET`` lines or more, or a size that changes, flags every point
+        (``turn_doubt``); on the same grid, each point's confidence becomes the two
+        readings' (``two_view_confidence``), and the points they call otherwise or
+        whose joint confidence is under ``flag_threshold`` are flagged.
 
         Raises:
             NoBoardError: when no board or no grid is found.
         """
         result = self.read_once(image, view, size)
         if self.turn_check:
-            result.turned_offset = self.turned_offset(image, result, size)
+            other = self.turned_reading(image, size)
+            result.turned_offset = reading_offset(other, result)
             if turn_doubt(result.turned_offset):
                 result.flagged[:] = True
+            else:
+                confidence, differ = two_view_confidence(result, other)
+                result.confidence = confidence
+                result.flagged |= differ | (confidence < self.flag_threshold)
         return result
 
     def turned_reading(self, image: np.ndarray, size: int | None) -> ScanResult | None:
@@ -343,17 +355,6 @@ class Scanner:
         for name in ("stones", "confidence", "hidden", "flagged"):
             setattr(other, name, np.rot90(getattr(other, name), quarter).copy())
         return other
-
-    def turned_offset(self, image: np.ndarray, result: ScanResult, size: int | None) -> float:
-        """How far the grid read from ``image`` turned by half a turn lies from ``result``'s.
-
-        Returns:
-            The largest distance of an intersection of the turned reading's grid
-            (``turned_reading``) from ``result``'s, in ``result``'s spacings
-            (``grid_offsets``); infinite when the turned image shows no board or a
-            board of another size.
-        """
-        return reading_offset(self.turned_reading(image, size), result)
 
     def read_once(
         self, image: np.ndarray, view: NetworkView, size: int | None = None
@@ -1498,8 +1499,22 @@ def reading_offset(other: ScanResult | None, result: ScanResult) -> float:
     return float(grid_offsets(other.corners, result.corners, result.size).max())
 
 
+def two_view_confidence(result: ScanResult, other: ScanResult) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's confidence from two readings of one grid: ``(confidence, differ)``.
+
+    The confidence in ``result``'s call is the mean of the two readings' probabilities
+    of it: ``other``'s confidence where it makes the same call, one less its confidence
+    where it calls the point otherwise (``differ``, (N, N) bool).  Read upside down, the
+    network sees each stone anew, and a stone only one view is sure of falls under the
+    flag threshold (on the tuning photos, ``scripts/scan_turn_check.py``).
+    """
+    differ = other.stones != result.stones
+    theirs = np.where(differ, 1 - other.confidence, other.confidence)
+    return 0.5 * (result.confidence + theirs), differ
+
+
 def turn_doubt(offset: float) -> bool:
-    """Whether the reading of the turned photo (``Scanner.turned_offset``) puts the
+    """Whether the reading of the turned photo (``Scanner.turned_reading``) puts the
     whole grid in doubt: its grid off by ``TURNED_OFFSET`` lines or more, no board or
     another size (nan, not checked, is no doubt)."""
     return bool(offset >= TURNED_OFFSET)
@@ -1618,7 +1633,7 @@ validation split."""
 DISAGREEMENT = 0.2
 """Confidence lost per unit of difference between the segmentation's and the
 detector's stone probabilities: a stone only one of them sees (difference above 0.5)
-falls under the usual flag threshold of 0.9."""
+falls under the flag threshold (0.9 by default, the shipped model's 0.95)."""
 
 
 def _ramp(x: np.ndarray, at: float) -> np.ndarray:
@@ -1706,5 +1721,6 @@ __all__ = [
     "read_points",
     "refine_grid",
     "slide_grid",
+    "two_view_confidence",
     "working_image",
 ]
