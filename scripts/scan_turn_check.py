@@ -16,7 +16,7 @@ false alarms (grids within ``--right`` of the truth, not already flagged whole).
 add on the photos the whole-grid check leaves (``read.TURNED_OFFSET``) and no other
 doubt flags whole: right points newly flagged (share) and unflagged wrong points caught.
 And ``two_views``, on the same photos, for each confidence threshold of
-``--vote-thresholds``: what the two readings' vote (``read.two_view_confidence``: those
+``--vote-thresholds``: what the two readings' vote (``read.vote_doubt``: those
 points, and those whose mean confidence is under the threshold) would add with the
 scanner's ``flag_threshold`` at that threshold.  The photos are read at the lowest of
 them (0.9 by default), whatever the model's meta says: a reading's flags at a higher
@@ -48,7 +48,7 @@ from zerogo.scan.read import (
     Scanner,
     reading_offset,
     turn_doubt,
-    two_view_confidence,
+    vote_doubt,
     working_image,
 )
 
@@ -59,10 +59,9 @@ VOTE_THRESHOLDS = (0.9, 0.93, 0.95, 0.97)
 
 def _vote(found, other, wrong, right, thresholds) -> dict:
     """Per vote threshold: [unflagged wrong points, unflagged right points] it flags."""
-    confidence, differ = two_view_confidence(found, other)
     out = {}
     for t in thresholds:
-        newly = (differ | (confidence < t) | (found.confidence < t)) & ~found.flagged
+        newly = (vote_doubt(found, other, t)[1] | (found.confidence < t)) & ~found.flagged
         out[str(t)] = [int((newly & wrong).sum()), int((newly & right).sum())]
     return out
 

@@ -56,7 +56,7 @@ photo scaled so that its longer side is at most ``WORKING_SIDE``):
    edge drawn as a line of crossings, a far edge under a hand) seldom fools it the
    same way twice.  On the same grid, the two readings vote on every point: its
    confidence is the mean of theirs, and a point they call otherwise, or whose mean
-   falls under ``flag_threshold``, is flagged (``two_view_confidence``).
+   falls under ``flag_threshold``, is flagged (``vote_doubt``).
 
 Picture points: ``[row, col]`` with row 0 at the top of the photo.
 """
@@ -322,9 +322,8 @@ class Scanner:
             if turn_doubt(result.turned_offset):
                 result.flagged[:] = True
             else:
-                confidence, differ = two_view_confidence(result, other)
-                result.confidence = confidence
-                result.flagged |= differ | (confidence < self.flag_threshold)
+                result.confidence, doubt = vote_doubt(result, other, self.flag_threshold)
+                result.flagged |= doubt
         return result
 
     def turned_reading(self, image: np.ndarray, size: int | None) -> ScanResult | None:
@@ -1513,6 +1512,16 @@ def two_view_confidence(result: ScanResult, other: ScanResult) -> tuple[np.ndarr
     return 0.5 * (result.confidence + theirs), differ
 
 
+def vote_doubt(
+    result: ScanResult, other: ScanResult, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two readings' vote: ``(confidence, doubt)``, each point's joint confidence
+    (``two_view_confidence``) and the points it puts in doubt, those the two call
+    otherwise or whose joint confidence is under ``threshold``."""
+    confidence, differ = two_view_confidence(result, other)
+    return confidence, differ | (confidence < threshold)
+
+
 def turn_doubt(offset: float) -> bool:
     """Whether the reading of the turned photo (``Scanner.turned_reading``) puts the
     whole grid in doubt: its grid off by ``TURNED_OFFSET`` lines or more, no board or
@@ -1722,5 +1731,6 @@ __all__ = [
     "refine_grid",
     "slide_grid",
     "two_view_confidence",
+    "vote_doubt",
     "working_image",
 ]
